@@ -1,0 +1,84 @@
+"""Detect a file's format from its content and turn it into raw text (before cleaning)."""
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import IngestError
+
+
+@dataclass
+class RawText:
+    text: str
+    fmt: str                                   # txt | md | pdf | docx | html
+    page_starts: list[tuple[int, int]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)   # metadata the file itself states (issue, date, …)
+
+
+def detect_format(data: bytes, suffix: str) -> str:
+    head = data[:2048].lstrip()
+    if head.startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
+        return "pdf"
+    if data[:4] == b"PK\x03\x04":
+        return "docx"
+    lowered = head[:512].lower()
+    if lowered.startswith((b"<!doctype html", b"<html")) or b"<html" in lowered:
+        return "html"
+    return "md" if suffix.lower() in (".md", ".markdown") else "txt"
+
+
+def _printable_share(text: str) -> float:
+    ok = sum(1 for ch in text if ch.isprintable() or ch in "\n\r\t")
+    return ok / max(len(text), 1)
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK/GB2312); junk gets a clear error."""
+    if b"\x00" in data[:8192]:
+        raise IngestError(f"{name}：不是文本文件（含二进制内容），无法读取")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _printable_share(text) >= 0.95:
+            return text
+    raise IngestError(f"{name}：无法识别文本编码（支持 UTF-8、GBK/GB18030），请另存为 UTF-8 后重试")
+
+
+def read_text(data: bytes, name: str, fmt: str) -> RawText:
+    return RawText(text=decode_text(data, name), fmt=fmt)
+
+
+def _docx_or_error(data: bytes, name: str) -> RawText:
+    try:
+        with zipfile.ZipFile(__import__("io").BytesIO(data)) as zf:
+            if "word/document.xml" not in zf.namelist():
+                raise IngestError(f"{name}：压缩包不是 Word 文档（.docx），无法读取")
+    except zipfile.BadZipFile:
+        raise IngestError(f"{name}：Word 文档已损坏，无法读取") from None
+    from .office import read_docx
+    return read_docx(data, name)
+
+
+def read_file(path: Path) -> RawText:
+    name = path.name
+    if not path.exists():
+        raise IngestError(f"{name}：文件不存在（{path}）")
+    if not path.is_file():
+        raise IngestError(f"{name}：不是文件")
+    data = path.read_bytes()
+    if not data.strip():
+        raise IngestError(f"{name}：文件为空")
+    fmt = detect_format(data, path.suffix)
+    if fmt == "pdf":
+        from .pdf import read_pdf
+        return read_pdf(data, name)
+    if fmt == "docx":
+        return _docx_or_error(data, name)
+    if fmt == "html":
+        from .office import read_html
+        return read_html(decode_text(data, name), name)
+    return read_text(data, name, fmt)

@@ -1,0 +1,168 @@
+"""The document catalog (SQLite): the single source of truth for what is indexed.
+
+Documents and their chunks live here; Chroma holds vectors and BM25 holds tokens for the same chunk ids.
+A document is visible to queries only once its status is 'ready'.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+from ingest import Chunk, DocMeta
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, title TEXT, publication TEXT, issue TEXT, date TEXT, kind TEXT, source TEXT,
+    path TEXT, content_hash TEXT, status TEXT, n_chunks INTEGER, n_chars INTEGER, warnings TEXT, ingested_at TEXT
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT NOT NULL, doc_id TEXT NOT NULL, ord INTEGER, text TEXT, start INTEGER, end_ INTEGER,
+    article TEXT, section TEXT, page INTEGER, page_end INTEGER, index_text TEXT, tokens TEXT, PRIMARY KEY (chunk_id, doc_id)
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+"""
+
+DOC_FIELDS = ("doc_id", "title", "publication", "issue", "date", "kind", "source", "path", "content_hash",
+              "status", "n_chunks", "n_chars", "warnings", "ingested_at")
+
+
+class Catalog:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def _tx(self):
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- reads -------------------------------------------------------------
+    def documents(self, status: str | None = "ready") -> list[dict]:
+        query = "SELECT * FROM documents" + (" WHERE status = ?" if status else "") + " ORDER BY date DESC, doc_id"
+        with self._lock:
+            rows = self._db.execute(query, (status,) if status else ()).fetchall()
+        return [dict(r) for r in rows]
+
+    def document(self, doc_id: str) -> dict | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return dict(row) if row else None
+
+    def find_by_hash(self, content_hash: str) -> dict | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM documents WHERE content_hash = ? AND status = 'ready'",
+                                   (content_hash,)).fetchone()
+        return dict(row) if row else None
+
+    def chunk_ids(self, doc_id: str | None = None, ready_only: bool = True) -> list[str]:
+        query = "SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id)"
+        where, args = [], []
+        if ready_only:
+            where.append("d.status = 'ready'")
+        if doc_id:
+            where.append("c.doc_id = ?")
+            args.append(doc_id)
+        if where:
+            query += " WHERE " + " AND ".join(where)
+        with self._lock:
+            return [r[0] for r in self._db.execute(query + " ORDER BY c.doc_id, c.ord", args)]
+
+    def chunks(self, chunk_ids: list[str]) -> dict[str, dict]:
+        """Chunk rows joined with their document's metadata, by id (ready documents only)."""
+        out: dict[str, dict] = {}
+        with self._lock:
+            for i in range(0, len(chunk_ids), 500):
+                part = chunk_ids[i:i + 500]
+                rows = self._db.execute(
+                    "SELECT c.*, d.title, d.publication, d.issue, d.date, d.kind, d.source FROM chunks c "
+                    f"JOIN documents d USING (doc_id) WHERE d.status = 'ready' AND c.chunk_id IN "
+                    f"({','.join('?' * len(part))})", part).fetchall()
+                out.update((r["chunk_id"], dict(r)) for r in rows)
+        return out
+
+    def all_chunks(self, columns: str = "c.*") -> list[dict]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {columns} FROM chunks c JOIN documents d USING (doc_id) WHERE d.status = 'ready' "
+                "ORDER BY c.doc_id, c.ord").fetchall()
+        return [dict(r) for r in rows]
+
+    def filter_chunk_ids(self, doc_ids=None, kinds=None, date_from: str = "", date_to: str = "") -> set[str] | None:
+        """Ids of ready chunks that pass the filters; None when there are no filters."""
+        where, args = ["d.status = 'ready'"], []
+        if doc_ids:
+            where.append(f"d.doc_id IN ({','.join('?' * len(doc_ids))})")
+            args += list(doc_ids)
+        if kinds:
+            where.append(f"d.kind IN ({','.join('?' * len(kinds))})")
+            args += list(kinds)
+        if date_from:
+            where.append("d.date >= ?")
+            args.append(date_from)
+        if date_to:
+            where.append("substr(d.date, 1, ?) <= ?")
+            args += [len(date_to), date_to]
+        if len(where) == 1:
+            return None
+        with self._lock:
+            rows = self._db.execute("SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id) WHERE "
+                                    + " AND ".join(where), args).fetchall()
+        return {r[0] for r in rows}
+
+    # -- writes ------------------------------------------------------------
+    def stage(self, meta: DocMeta, path: str, chunks: list[Chunk], tokens: list[str], n_chars: int,
+              warnings: list[str]) -> None:
+        """Record a new version of a document as 'staging' (invisible) under a temporary id."""
+        staging_id = "~staging~" + meta.doc_id
+        with self._tx():
+            self._delete(staging_id)
+            self._db.execute(f"INSERT INTO documents ({','.join(DOC_FIELDS)}) VALUES ({','.join('?' * len(DOC_FIELDS))})",
+                             (staging_id, meta.title, meta.publication, meta.issue, meta.date, meta.kind, meta.source,
+                              path, meta.content_hash, "staging", len(chunks), n_chars,
+                              json.dumps(warnings, ensure_ascii=False), datetime.now().isoformat(timespec="seconds")))
+            self._db.executemany(
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(c.chunk_id, staging_id, c.ord, c.text, c.start, c.end, c.article, c.section, c.page, c.page_end,
+                  c.context_text(), t) for c, t in zip(chunks, tokens)])
+
+    def publish(self, doc_id: str) -> None:
+        """Atomically replace the ready version of doc_id with its staged version."""
+        staging_id = "~staging~" + doc_id
+        with self._tx():
+            self._delete(doc_id)
+            self._db.execute("UPDATE chunks SET doc_id = ? WHERE doc_id = ?", (doc_id, staging_id))
+            self._db.execute("UPDATE documents SET doc_id = ?, status = 'ready' WHERE doc_id = ?", (doc_id, staging_id))
+
+    def update_source(self, doc_id: str, source: str, path: str) -> None:
+        with self._tx():
+            self._db.execute("UPDATE documents SET source = ?, path = ? WHERE doc_id = ?", (source, path, doc_id))
+
+    def remove(self, doc_id: str) -> None:
+        with self._tx():
+            self._delete(doc_id)
+
+    def staged(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT doc_id FROM documents WHERE status = 'staging'")]
+
+    def _delete(self, doc_id: str) -> None:
+        self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))

@@ -1,0 +1,196 @@
+"""`kb` command line: a thin adapter over kb.library (the UI calls the same functions)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+def _kb():
+    from kb.library import KnowledgeBase
+    return KnowledgeBase()
+
+
+def _filters(args):
+    from kb.retrieve import Filters
+    return Filters(doc_ids=tuple(args.doc or ()), kinds=tuple(args.kind or ()),
+                   date_from=args.date_from or "", date_to=args.date_to or "")
+
+
+def _batch(path: str):
+    with open(path, encoding="utf-8") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            if line.strip():
+                item = json.loads(line)
+                yield item.get("id", line_no), item["question"]
+
+
+def _print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False), flush=True)
+
+
+def cmd_ingest(args) -> int:
+    from kb.library import STATUS_LABELS
+    kb = _kb()
+    failed = 0
+    show_bar = sys.stderr.isatty() and not args.quiet
+
+    def progress(done, total, name):
+        if show_bar:
+            width = 30
+            filled = int(width * done / max(total, 1))
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}")
+            sys.stderr.flush()
+
+    for event in kb.ingest(args.paths or None, progress=progress):
+        if show_bar:
+            sys.stderr.write("\r" + " " * 90 + "\r")
+        failed += event.failed
+        print(f"[{STATUS_LABELS[event.status]}] {event.message}", flush=True)
+    status = kb.status()
+    print(f"共 {status['n_documents']} 个文档、{status['n_chunks']} 个片段；数据目录：{status['data_dir']}")
+    return 1 if failed else 0
+
+
+def cmd_status(args) -> int:
+    status = _kb().status()
+    if args.json:
+        _print_json(status)
+        return 0
+    print(f"数据目录：{status['data_dir']}")
+    print(f"向量库：{status['vector_store']}")
+    print(f"向量模型：{status['embedding']}")
+    low, high = status["date_range"] or ("–", "–")
+    print(f"文档 {status['n_documents']} 个，片段 {status['n_chunks']} 个，日期 {low} 至 {high}")
+    for d in status["documents"]:
+        print(f"  {d['doc_id']}  {d['title']} {d['issue']} {d['date']} [{d['kind']}] "
+              f"{d['n_chunks']} 片段，入库于 {d['ingested_at']}")
+    return 0
+
+
+def cmd_remove(args) -> int:
+    n = _kb().remove(args.doc)
+    print(f"已删除 {args.doc}（{n} 个片段）")
+    return 0
+
+
+def _format_hit(hit) -> str:
+    where = " · ".join(x for x in (hit.title, hit.date, hit.article, f"第{hit.page}页" if hit.page else "") if x)
+    return f"[{hit.rank}] {where}  (得分 {hit.score:.4f})\n    {hit.text[:160].replace(chr(10), ' ')}"
+
+
+def cmd_search(args) -> int:
+    kb = _kb()
+    questions = _batch(args.batch) if args.batch else [(None, args.question)]
+    for qid, question in questions:
+        hits = kb.search(question, top_k=args.top_k, filters=_filters(args))
+        if args.json or args.batch:
+            _print_json({"id": qid, "question": question, "hits": [h.to_json() for h in hits]})
+        else:
+            print("\n".join(_format_hit(h) for h in hits) or "未检索到相关内容。")
+    return 0
+
+
+def _format_answer(answer) -> str:
+    lines = [answer.text, ""]
+    for c in answer.citations:
+        h = c.hit
+        where = " · ".join(x for x in (h.title, h.issue, h.date, h.article, f"第{h.page}页" if h.page else "") if x)
+        lines.append(f"[{c.n}] {where}\n    “{c.quote}”")
+    if not answer.answered and answer.related:
+        lines.append("可能相关：")
+        lines += [_format_hit(h) for h in answer.related]
+    return "\n".join(lines)
+
+
+def cmd_ask(args) -> int:
+    kb = _kb()
+    questions = _batch(args.batch) if args.batch else [(None, args.question)]
+    for qid, question in questions:
+        answer = kb.ask(question, filters=_filters(args))
+        if args.json or args.batch:
+            _print_json({"id": qid, **answer.to_json()})
+        else:
+            print(_format_answer(answer))
+    return 0
+
+
+def cmd_repair(args) -> int:
+    report = _kb().repair()
+    print(f"已修复：删除多余向量 {report['removed_vectors']} 个，补齐向量 {report['added_vectors']} 个，"
+          f"BM25 {'已重建' if report['bm25_rebuilt'] else '无需重建'}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from ui.app import serve
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kb", description="常州科技知识库：索引文档，检索并带引用地回答问题")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="索引文件或文件夹（默认：内置语料 corpus/）")
+    p.add_argument("paths", nargs="*", help="文件或文件夹")
+    p.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("status", help="查看已索引的文档")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("remove", help="删除一个文档（文档编号或文件名）")
+    p.add_argument("doc")
+    p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("repair", help="检查并修复索引一致性")
+    p.set_defaults(func=cmd_repair)
+
+    for name, func, helptext in (("search", cmd_search, "检索相关片段"), ("ask", cmd_ask, "提问并得到带引用的回答")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("question", nargs="?", default="")
+        p.add_argument("--batch", metavar="FILE.jsonl", help="每行一个 {\"id\", \"question\"}，逐行输出 JSON")
+        p.add_argument("--json", action="store_true")
+        p.add_argument("--doc", action="append", help="只在该文档中检索（可重复）")
+        p.add_argument("--kind", action="append", choices=["magazine", "policy", "news"], help="文档类型")
+        p.add_argument("--date-from", help="起始日期，如 2021 或 2021-06")
+        p.add_argument("--date-to", help="截止日期")
+        if name == "search":
+            p.add_argument("--top-k", type=int, default=5)
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("serve", help="启动网页版（Gradio）")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command in ("search", "ask") and not args.batch and not args.question.strip():
+        print("错误：请输入问题，或用 --batch 指定问题文件", file=sys.stderr)
+        return 2
+    from ingest import IngestError
+    from kb.errors import KBError
+    try:
+        return args.func(args)
+    except (KBError, IngestError) as err:
+        print(f"错误：{err}", file=sys.stderr)
+        return 1
+    except FileNotFoundError as err:
+        print(f"错误：找不到文件 {err.filename}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

