@@ -30,7 +30,8 @@ def evaluate(kb: KnowledgeBase, items: list[dict], k: int) -> list[dict]:
         passages = [h.text for h in hits]
         evidence = item["evidence"]
         row = {"id": item["id"], "type": item["type"], "question": item["question"], "gold": item["answer"],
-               "answer": answer.text, "answered": answer.answered, "seconds": elapsed}
+               "answer": answer.text, "answered": answer.answered, "seconds": elapsed,
+               "coverage": round(answer.coverage, 3)}
         if evidence:
             row["recall"] = all(any(covers(p, s) for p in passages) for s in evidence)
             rank = first_covering_rank(passages, evidence[0])

@@ -36,22 +36,46 @@ def _split_long(text: str, a: int, b: int, size: int) -> list[tuple[int, int]]:
 
 
 def pack(text: str, spans: list[tuple[int, int]], size: int, overlap: int) -> list[tuple[int, int]]:
-    """Group consecutive sentence spans into windows of at most `size` characters."""
+    """Group consecutive sentence spans into windows of at most `size` characters.
+
+    A paragraph that fits in one chunk is not split across two: the window closes before it
+    (once the window holds a third of a chunk) and the paragraph starts the next one.
+    """
     units = [piece for a, b in spans for piece in _split_long(text, a, b, size)]
+    para_end = _paragraph_ends(text, units)
     windows, i = [], 0
     while i < len(units):
         j = i
         while j + 1 < len(units) and units[j + 1][1] - units[i][0] <= size:
+            nxt = units[j + 1]
+            opens_paragraph = nxt[0] == 0 or text[nxt[0] - 1] == "\n"
+            if (opens_paragraph and para_end[j + 1] - units[i][0] > size
+                    and para_end[j + 1] - nxt[0] <= size and units[j][1] - units[i][0] >= size // 3):
+                break
             j += 1
         windows.append((units[i][0], units[j][1]))
         if j + 1 >= len(units):
             break
-        # Next window starts with the trailing sentences of this one that fit in `overlap`.
+        # Next window starts with the trailing sentences of this one that fit in `overlap`,
+        # unless the next unit opens a paragraph (then there is nothing to carry over).
         k = j + 1
-        while k - 1 > i and units[j][1] - units[k - 1][0] <= overlap:
-            k -= 1
+        if not text[units[k][0] - 1] == "\n":
+            while k - 1 > i and units[j][1] - units[k - 1][0] <= overlap:
+                k -= 1
         i = k
     return windows
+
+
+def _paragraph_ends(text: str, units: list[tuple[int, int]]) -> list[int]:
+    """For each unit, the end offset of the paragraph (line) it belongs to."""
+    ends = [0] * len(units)
+    current = None
+    for n in range(len(units) - 1, -1, -1):
+        a, b = units[n]
+        if current is None or text[b - 1] == "\n" or (n + 1 < len(units) and text[units[n + 1][0] - 1] == "\n"):
+            current = b
+        ends[n] = current
+    return ends
 
 
 def chunk_id(doc_id: str, text: str, seen: dict[str, int]) -> str:

@@ -60,6 +60,9 @@ def clean_lines(raw: str) -> list[str]:
     text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)           # Markdown bold the extraction left in
     out = []
     for line in text.split("\n"):
+        if line.startswith(PAGE_MARK) and line[1:].isdigit():   # before strip(): "\x0c" is whitespace
+            out.append(line)
+            continue
         line = line.strip().replace("\u3000", " ")
         if line.startswith(PAGE_MARK):
             out.append(line)

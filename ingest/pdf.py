@@ -1,36 +1,139 @@
-"""PDF reading (pdfplumber). Full layout handling is tracked in its own issue."""
+"""PDF reading (pdfplumber): text in reading order, without running headers and footers.
+
+Pages are scanned once into plain glyph tuples (and table rows), then the PDF is closed; headers and
+footers are found across pages, each page is laid out (pdf_layout) and written as text (pdf_compose).
+"""
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, field
 
 from .errors import IngestError
+from .pdf_compose import assign_levels, compose, join_text, page_blocks
+from .pdf_furniture import find_furniture, issue_metadata
+from .pdf_layout import Glyph, TableBlock, read_page
 from .readers import RawText
 
 
-def read_pdf(data: bytes, name: str) -> RawText:
+@dataclass
+class PageScan:
+    index: int                                   # 1-based position in the PDF
+    height: float
+    glyphs: list[Glyph]
+    tables: list[TableBlock] = field(default_factory=list)
+    has_graphics: bool = False
+
+
+def _open(data: bytes, name: str):
     import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfplumber.utils.exceptions import PdfminerException
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-        pages = list(pdf.pages)
-    except PDFPasswordIncorrect:
-        raise IngestError(f"{name}：PDF 已加密，无法读取，请提供未加密的版本") from None
-    except Exception:
+        pdf.pages                                # parses the page tree
+    except Exception as err:
+        cause = err.args[0] if isinstance(err, PdfminerException) and err.args else err
+        if isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError)):
+            raise IngestError(f"{name}：PDF 已加密，无法读取，请提供未加密的版本") from None
         raise IngestError(f"{name}：PDF 文件已损坏或不完整，无法读取") from None
-    parts, page_starts, warnings, offset = [], [], [], 0
+    return pdf
+
+
+def _cell(text: str | None) -> str:
+    parts = (text or "").split("\n")
+    out = ""
+    for part in parts:
+        out = join_text(out, part.strip())
+    return out
+
+
+def _tables(page) -> list[TableBlock]:
+    out = []
+    for table in page.find_tables():
+        rows = [[_cell(c) for c in row] for row in table.extract()]
+        rows = [r for r in rows if any(r)]
+        if len(rows) >= 2 and max(len(r) for r in rows) >= 2:
+            x0, top, x1, bottom = table.bbox
+            out.append(TableBlock([" | ".join(r) for r in rows], x0, top, x1, bottom))
+    return out
+
+
+def _in_table(g: Glyph, tables: list[TableBlock]) -> bool:
+    cx, cy = (g.x0 + g.x1) / 2, (g.top + g.bottom) / 2
+    return any(t.x0 <= cx <= t.x1 and t.top <= cy <= t.bottom for t in tables)
+
+
+def _layout_objects(objs):
+    from pdfminer.layout import LTContainer
+    for obj in objs:
+        if isinstance(obj, LTContainer) and not hasattr(obj, "get_text"):
+            yield obj
+            yield from _layout_objects(obj._objs)
+        else:
+            yield obj
+
+
+def _scan(page, index: int) -> PageScan:
+    """Glyphs straight from pdfminer's layout (pdfplumber's per-object dicts cost as much as parsing);
+    pdfplumber's table finder runs only on pages that have ruling lines."""
+    from pdfminer.layout import LTChar, LTCurve, LTFigure, LTImage, LTLine, LTRect
+
+    height, (mb_x0, mb_top) = float(page.height), page.mediabox[:2]
+    glyphs, edges, graphics = [], 0, False
+    for obj in _layout_objects(page.layout._objs):
+        if isinstance(obj, LTChar):
+            text = obj.get_text()
+            if text and obj.upright:
+                glyphs.append(Glyph(text, obj.x0 + mb_x0, obj.x1 + mb_x0, height - obj.y1 + mb_top,
+                                    height - obj.y0 + mb_top, max(obj.size, 1.0)))
+        elif isinstance(obj, (LTRect, LTLine, LTCurve, LTImage, LTFigure)):
+            graphics = True
+            edges += 4 if isinstance(obj, LTRect) else 1 if isinstance(obj, LTLine) else 0
+    tables = _tables(page) if edges >= 4 else []
+    if tables:
+        glyphs = [g for g in glyphs if not _in_table(g, tables)]
+    return PageScan(index, height, glyphs, tables, graphics)
+
+
+def _scan_all(pdf, name: str) -> list[PageScan]:
+    scans = []
     with pdf:
-        for index, page in enumerate(pages, start=1):
+        for index, page in enumerate(pdf.pages, start=1):
             try:
-                text = page.extract_text() or ""
+                scans.append(_scan(page, index))
             except Exception:
                 raise IngestError(f"{name}：PDF 第{index}页已损坏，无法读取") from None
-            if not text.strip():
-                warnings.append(f"第{index}页为图片或空白，未识别文字")
-                continue
-            page_starts.append((offset, index))
-            parts.append(text + "\n\n")
-            offset += len(parts[-1])
-    if not parts:
+            finally:
+                page.close()
+    return scans
+
+
+def _body_size(pages: list[list[Glyph]]) -> float:
+    sizes = sorted(g.size for glyphs in pages for g in glyphs if not g.text.isspace())
+    return sizes[len(sizes) // 2] if sizes else 10.0
+
+
+def read_pdf(data: bytes, name: str) -> RawText:
+    scans = _scan_all(_open(data, name), name)
+    if not any(s.glyphs or s.tables for s in scans):
         raise IngestError(f"{name}：PDF 没有文字层（可能是扫描件），需要先做文字识别（OCR）")
-    return RawText(text="".join(parts), fmt="pdf", page_starts=page_starts, warnings=warnings)
+    furniture = find_furniture([s.glyphs for s in scans], [s.height for s in scans])
+    bodies = [[g for g in s.glyphs if id(g) not in drop] for s, drop in zip(scans, furniture.drop)]
+    body = _body_size(bodies)
+    blocks = [page_blocks(read_page(glyphs, s.tables, body), body) for s, glyphs in zip(scans, bodies)]
+    assign_levels(blocks)
+    texts = compose(blocks)
+
+    parts, page_starts, warnings, offset = [], [], [], 0
+    for scan, text, folio in zip(scans, texts, furniture.folios):
+        if not text.strip():
+            if scan.has_graphics or scan.glyphs:
+                warnings.append(f"第{scan.index}页为图片，未识别文字")
+            continue
+        page_starts.append((offset, folio if folio is not None else scan.index))
+        parts.append(text + "\n")
+        offset += len(parts[-1])
+    first_page = texts[0] if texts else ""
+    meta = issue_metadata(furniture.header_text, first_page)
+    return RawText(text="".join(parts), fmt="pdf", page_starts=page_starts, warnings=warnings, meta=meta)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ingest.chunking import split_sentences
 
 from .retrieve import Hit
+from .text import TermWeights
 
 NOT_FOUND = "资料中未找到相关内容。"
 NUMERIC_Q = re.compile(r"多少|几|多大|多高|多长|多久|比例|占比|金额|数量|规模|哪年|哪一年|何时|什么时候|哪天|日期|排名|第几|名次|最高|最低")
@@ -46,12 +47,21 @@ class Answer:
     answerer: str = "extractive"
     coverage: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    verification: tuple = ()               # kb.verify.SentenceCheck per sentence of an LLM answer
+
+    @property
+    def verified_count(self) -> int:
+        return sum(c.verified for c in self.verification)
 
     def to_json(self) -> dict:
+        checked = None if self.answerer == "extractive" else {
+            "verified": self.verified_count, "total": len(self.verification),
+            "sentences": [c.to_json() for c in self.verification]}
         return {"question": self.question, "answer": self.text, "answered": self.answered,
                 "answerer": self.answerer, "coverage": round(self.coverage, 3),
                 "citations": [c.to_json() for c in self.citations],
-                "related": [h.to_json() for h in self.related], "notes": list(self.notes)}
+                "related": [h.to_json() for h in self.related], "notes": list(self.notes),
+                "verification": checked}
 
 
 @dataclass
@@ -62,61 +72,36 @@ class _Candidate:
     text: str
 
 
-class TermWeights:
-    """Question terms with IDF weights, and a coverage measure over a piece of text."""
-
-    def __init__(self, terms: list[str], idf, aliases: dict[str, set[str]]):
-        self.terms = [t for t in terms if len(t) > 1 or not t.isascii()]
-        self.weights = {t: idf(t) for t in self.terms}
-        self.aliases = aliases
-        self.total = sum(self.weights.values()) or 1.0
-
-    def present(self, term: str, text: str) -> bool:
-        return term in text or any(a in text for a in self.aliases.get(term, ()))
-
-    def coverage(self, text: str) -> float:
-        text = text.lower()
-        return sum(w for t, w in self.weights.items() if self.present(t, text)) / self.total
-
-    def matched_weight(self, text: str) -> float:
-        text = text.lower()
-        return sum(w for t, w in self.weights.items() if self.present(t, text))
-
-
 def question_segments(question: str) -> list[str]:
     parts = [p.strip() for p in re.split(r"[？?；;！!。]", question) if len(p.strip()) >= 2]
     return parts or [question]
 
 
-def _candidates(hits: list[Hit]) -> list[_Candidate]:
+def _clause_windows(text: str, a: int, b: int, max_chars: int) -> list[tuple[int, int]]:
+    """A long sentence as windows of whole clauses, each at most max_chars, one starting at every clause."""
+    bounds, pos = [], a
+    for m in _CLAUSE.finditer(text[a:b]):
+        if m.group():
+            bounds.append((a + m.start(), a + m.end()))
+    windows = []
+    for i in range(len(bounds)):
+        j = i
+        while j + 1 < len(bounds) and bounds[j + 1][1] - bounds[i][0] <= max_chars:
+            j += 1
+        end = min(bounds[j][1], bounds[i][0] + max_chars)
+        windows.append((bounds[i][0], end))
+        if bounds[j][1] >= b:
+            break
+    return windows
+
+
+def _candidates(hits: list[Hit], max_chars: int) -> list[_Candidate]:
     out = []
     for i, hit in enumerate(hits):
         for a, b in split_sentences(hit.text):
-            if b - a >= 6:
-                out.append(_Candidate(i, a, b, hit.text[a:b]))
+            spans = [(a, b)] if b - a <= max_chars else _clause_windows(hit.text, a, b, max_chars)
+            out += [_Candidate(i, x, y, hit.text[x:y]) for x, y in spans if y - x >= 6]
     return out
-
-
-def _trim(c: _Candidate, weights: TermWeights, numeric: bool, max_chars: int) -> tuple[int, int]:
-    """The window of whole clauses (≤ max_chars) of a long sentence that carries most of the match."""
-    if c.end - c.start <= max_chars:
-        return c.start, c.end
-    clauses, pos = [], c.start
-    for m in _CLAUSE.finditer(c.text):
-        if m.group():
-            clauses.append((pos + m.start(), pos + m.end()))
-    best, best_score = (c.start, c.start + max_chars), -1.0
-    source = c.text
-    for i in range(len(clauses)):
-        for j in range(i, len(clauses)):
-            a, b = clauses[i][0], clauses[j][1]
-            if b - a > max_chars:
-                break
-            piece = source[a - c.start:b - c.start]
-            score = weights.matched_weight(piece) + (0.5 if numeric and _DIGIT.search(piece) else 0) - 0.001 * (b - a)
-            if score > best_score:
-                best, best_score = (a, b), score
-    return best
 
 
 def _score(c: _Candidate, seg: TermWeights, whole: TermWeights, numeric: bool, listing: bool) -> float:
@@ -125,7 +110,13 @@ def _score(c: _Candidate, seg: TermWeights, whole: TermWeights, numeric: bool, l
         score += 0.15
     if listing and "、" in c.text:
         score += 0.1
-    return score + 0.04 / (1 + c.hit_index)
+    if seg.opens_with_key_term(c.text):
+        score += 0.08
+    return score + 0.04 / (1 + c.hit_index) - 0.0005 * len(c.text)
+
+
+def _overlaps(c: _Candidate, chosen: list[_Candidate]) -> bool:
+    return any(c.hit_index == x.hit_index and c.start < x.end and x.start < c.end for x in chosen)
 
 
 def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_coverage: float = 0.5,
@@ -133,7 +124,7 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
     if not hits:
         return Answer(question, NOT_FOUND, False)
     whole = TermWeights(tokenizer.query_terms(question), idf, tokenizer.aliases)
-    candidates = _candidates(hits)
+    candidates = _candidates(hits, max_chars)
     best_cov = max((whole.coverage(c.text) for c in candidates), default=0.0)
     # Some facts span two sentences of one passage: the passage's coverage also counts, discounted.
     passage_cov = max((whole.coverage(h.text) for h in hits[:3]), default=0.0)
@@ -141,19 +132,20 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
     if coverage < min_coverage:
         return Answer(question, NOT_FOUND, False, related=tuple(hits[:3]), coverage=coverage)
 
-    chosen: list[tuple[_Candidate, tuple[int, int]]] = []
+    chosen: list[_Candidate] = []
     for segment in question_segments(question)[:max_sentences]:
         seg = TermWeights(tokenizer.query_terms(segment), idf, tokenizer.aliases)
         numeric, listing = bool(NUMERIC_Q.search(segment)), bool(LIST_Q.search(segment))
         ranked = sorted(candidates, key=lambda c: -_score(c, seg, whole, numeric, listing))
-        pick = next((c for c in ranked if all(c is not x for x, _ in chosen)), None)
+        pick = next((c for c in ranked if not _overlaps(c, chosen)), None)
         if pick is not None:
-            chosen.append((pick, _trim(pick, seg if seg.terms else whole, numeric, max_chars)))
+            chosen.append(pick)
 
     numbers: dict[int, int] = {}
     citations: dict[int, list] = {}
     pieces = []
-    for cand, (a, b) in chosen:
+    for cand in chosen:
+        a, b = cand.start, cand.end
         hit = hits[cand.hit_index]
         n = numbers.setdefault(cand.hit_index, len(numbers) + 1)
         citations.setdefault(cand.hit_index, []).append((a, b))

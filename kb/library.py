@@ -15,9 +15,9 @@ from ingest.pipeline import content_hash
 from .catalog import Catalog
 from .errors import KBError
 from .lexical import Bm25Index
-from .retrieve import Filters, Hit, fuse, make_hits
+from .retrieve import Filters, Hit, fuse, fuse_scores, make_hits, normalise
 from .settings import Settings, load_settings
-from .text import Tokenizer
+from .text import TermWeights, Tokenizer
 from .vectors import VectorIndex
 
 
@@ -234,15 +234,29 @@ class KnowledgeBase:
         vector = self.embedder.get_query_embedding(question)
         ranked["dense"] = self.vectors.query(vector, n, filters.doc_ids, filters.kinds,
                                              filters.date_from, filters.date_to)
-        fused = fuse(ranked, {"bm25": self.settings.bm25_weight, "dense": self.settings.dense_weight},
-                     self.settings.rrf_k)
+        weights = {"bm25": self.settings.bm25_weight, "dense": self.settings.dense_weight}
+        if self.settings.fusion == "rrf":
+            fused = normalise(fuse(ranked, weights, self.settings.rrf_k))
+        else:
+            fused = normalise(fuse_scores(ranked, weights))
+        rows = self.catalog.chunks(list(fused))
+        if self.settings.coverage_weight:
+            # Rank fusion rewards agreement; coverage rewards passages that hold every part of the question.
+            terms = TermWeights(self.tokenizer.query_terms(question), self.bm25.idf, self.tokenizer.aliases)
+            for chunk_id, row in rows.items():
+                fused[chunk_id] += self.settings.coverage_weight * terms.coverage(row["index_text"])
         order = sorted(fused, key=lambda cid: -fused[cid])
-        rows = self.catalog.chunks(order[: top_k * 3])
-        return make_hits(order[: top_k * 3], fused, ranked, rows)[:top_k]
+        return make_hits(order, fused, ranked, rows)[:top_k]
 
-    def ask(self, question: str, filters: Filters | None = None):
+    def ask(self, question: str, filters: Filters | None = None, on_token: Callable[[str], None] | None = None):
+        """Answer from the retrieved passages: extractive, or the LLM (KB_LLM_URL) with the extractive answer as
+        fallback. on_token gets the model's raw text as it streams (before verification; LLM only)."""
         from .answer import extractive_answer
         hits = self.search(question, top_k=self.settings.top_k, filters=filters)
-        return extractive_answer(question, hits, self.tokenizer, self.bm25.idf,
-                                 min_coverage=self.settings.answer_min_coverage,
-                                 max_sentences=self.settings.answer_max_sentences)
+        answer = extractive_answer(question, hits, self.tokenizer, self.bm25.idf,
+                                   min_coverage=self.settings.answer_min_coverage,
+                                   max_sentences=self.settings.answer_max_sentences)
+        if not self.settings.llm_url:
+            return answer
+        from .llm_answer import llm_answer
+        return llm_answer(question, hits, self.settings, stream_callback=on_token, fallback=answer)

@@ -1,4 +1,9 @@
-"""Hybrid retrieval: BM25 and dense candidates fused by weighted reciprocal rank on chunk id."""
+"""Hybrid retrieval: BM25 and dense candidates fused on chunk id.
+
+Two fusions: reciprocal rank ("rrf") and normalised scores ("score": BM25 divided by the best BM25
+score, dense similarity min-max scaled over the candidates). Either result is scaled to [0, 1] so a
+coverage bonus can be added on the same scale. On the dev set "score" ranked better (docs/quality.md).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -50,6 +55,25 @@ def fuse(ranked: dict[str, list[tuple[str, float]]], weights: dict[str, float], 
         for rank, (chunk_id, _) in enumerate(hits, start=1):
             fused[chunk_id] = fused.get(chunk_id, 0.0) + weights.get(name, 1.0) / (k + rank)
     return fused
+
+
+def fuse_scores(ranked: dict[str, list[tuple[str, float]]], weights: dict[str, float]) -> dict[str, float]:
+    """Weighted sum of per-retriever scores normalised to [0, 1] over each retriever's candidates."""
+    fused: dict[str, float] = {}
+    for name, hits in ranked.items():
+        if not hits:
+            continue
+        values = [v for _, v in hits]
+        high, low = max(values), (min(values) if name != "bm25" else 0.0)
+        span = (high - low) or 1.0
+        for chunk_id, value in hits:
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + weights.get(name, 1.0) * (value - low) / span
+    return fused
+
+
+def normalise(scores: dict[str, float]) -> dict[str, float]:
+    top = max(scores.values(), default=0.0) or 1.0
+    return {k: v / top for k, v in scores.items()}
 
 
 def make_hits(order: list[str], fused: dict[str, float], ranked: dict[str, list[tuple[str, float]]],

@@ -36,16 +36,28 @@ class Settings:
     chroma_url: str = ""
     collection: str = "kb_chunks"
 
-    # Retrieval: candidates from each retriever, fused by weighted reciprocal rank.
+    # Retrieval: candidates from each retriever, fused on chunk id by normalised scores ("score") or by
+    # reciprocal rank ("rrf"); the fused score (scaled to [0, 1]) gets coverage_weight × the share of the
+    # question's IDF-weighted terms the passage holds. Chosen on the dev set, see docs/quality.md.
     candidates: int = 40
+    fusion: str = "score"
     rrf_k: int = 60
-    bm25_weight: float = 1.0
-    dense_weight: float = 1.0
+    bm25_weight: float = 0.6
+    dense_weight: float = 0.4
+    coverage_weight: float = 0.3
     top_k: int = 5
 
     # Extractive answering: refuse when the best evidence covers less of the question than this.
     answer_min_coverage: float = 0.5
     answer_max_sentences: int = 3
+
+    # Optional LLM answerer (an OpenAI-compatible /v1/chat/completions endpoint); empty URL = disabled.
+    # Every sentence it writes is checked against the passages it cites; on_unverified: "flag" or "drop".
+    llm_url: str = ""
+    llm_model: str = "qwen2.5-7b-instruct"
+    llm_api_key: str = ""
+    llm_timeout: float = 20.0
+    llm_on_unverified: str = "flag"
 
     # Ingestion limits.
     max_file_mb: float = 50.0
@@ -53,6 +65,8 @@ class Settings:
     # UI.
     host: str = "127.0.0.1"
     port: int = 7860
+    # Optional login for the web app: "name:password,name2:pw2" (empty = no login).
+    users: str = ""
 
     @property
     def chroma_dir(self) -> Path:

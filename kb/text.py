@@ -79,3 +79,33 @@ class Tokenizer:
             for alias in sorted(self.aliases.get(term, ())):
                 out += [w for w in self.tokenize(alias) if w not in out]
         return out
+
+
+class TermWeights:
+    """Question terms with IDF weights, and a coverage measure over a piece of text.
+
+    IDF is capped so one rare word of the question's phrasing cannot outweigh its content words,
+    and bare numbers count half: questions say 2019年 where the text says 去年.
+    """
+
+    IDF_CAP = 6.0
+
+    def __init__(self, terms: list[str], idf, aliases: dict[str, set[str]]):
+        self.terms = [t for t in terms if len(t) > 1 or not t.isascii()]
+        self.weights = {t: min(idf(t), self.IDF_CAP) * (0.5 if t.isdigit() else 1.0) for t in self.terms}
+        self.aliases = aliases
+        self.total = sum(self.weights.values()) or 1.0
+
+    def present(self, term: str, text: str) -> bool:
+        return term in text or any(a in text for a in self.aliases.get(term, ()))
+
+    def matched_weight(self, text: str) -> float:
+        text = text.lower()
+        return sum(w for t, w in self.weights.items() if self.present(t, text))
+
+    def coverage(self, text: str) -> float:
+        return self.matched_weight(text) / self.total
+
+    def opens_with_key_term(self, text: str) -> bool:
+        head = text.lstrip("“\"'「『（(■ ")[:8].lower()
+        return any(w >= 3.0 and len(t) >= 2 and head.startswith(t) for t, w in self.weights.items())

@@ -95,8 +95,9 @@ def cmd_search(args) -> int:
     return 0
 
 
-def _format_answer(answer) -> str:
-    lines = [answer.text, ""]
+def _format_answer(answer, text_shown: bool = False) -> str:
+    lines = [] if text_shown else [answer.text, ""]
+    lines += [f"注：{note}" for note in answer.notes]
     for c in answer.citations:
         h = c.hit
         where = " · ".join(x for x in (h.title, h.issue, h.date, h.article, f"第{h.page}页" if h.page else "") if x)
@@ -111,11 +112,53 @@ def cmd_ask(args) -> int:
     kb = _kb()
     questions = _batch(args.batch) if args.batch else [(None, args.question)]
     for qid, question in questions:
-        answer = kb.ask(question, filters=_filters(args))
         if args.json or args.batch:
-            _print_json({"id": qid, **answer.to_json()})
-        else:
-            print(_format_answer(answer))
+            _print_json({"id": qid, **kb.ask(question, filters=_filters(args)).to_json()})
+            continue
+        streamed: list[str] = []        # the LLM's draft, printed as it arrives; then the checked answer
+
+        def on_token(token: str) -> None:
+            streamed.append(token)
+            sys.stdout.write(token)
+            sys.stdout.flush()
+
+        answer = kb.ask(question, filters=_filters(args), on_token=on_token)
+        same = bool(streamed) and "".join(streamed).strip() == answer.text
+        if streamed:
+            print("\n" if same else "\n\n最终回答：")
+        print(_format_answer(answer, text_shown=same))
+    return 0
+
+
+def cmd_parse(args) -> int:
+    """Show what ingestion would index from one file, without indexing it."""
+    import bisect
+    from dataclasses import asdict
+    from ingest import parse_file
+    doc = parse_file(args.file)
+    offsets = [o for o, _ in doc.page_starts]
+
+    def pages(a, b):
+        if not doc.page_starts:
+            return []
+        lo, hi = (doc.page_starts[max(bisect.bisect_right(offsets, x) - 1, 0)][1] for x in (a, max(a, b - 1)))
+        return [lo] if lo == hi else [lo, hi]
+
+    articles = [{"title": a.title, "pages": pages(a.start, a.end), "text": doc.text[a.start:a.end].strip()}
+                for a in doc.articles]
+    if args.json:
+        _print_json({"doc": asdict(doc.meta), "articles": articles, "warnings": doc.warnings})
+        return 0
+    m = doc.meta
+    print(f"文档：{m.title}（{m.source}）")
+    print(f"刊物：{m.publication or '–'}  期号：{m.issue or '–'}  日期：{m.date or '–'}  类型：{m.kind}")
+    print(f"共 {len(articles)} 篇，{len(doc.text)} 字")
+    for w in doc.warnings:
+        print(f"警告：{w}")
+    for n, art in enumerate(articles, start=1):
+        where = "–".join(f"第{p}页" if i == 0 else f"{p}页" for i, p in enumerate(art["pages"]))
+        print(f"\n[{n}] {art['title']}" + (f"（{where}）" if where else ""))
+        print(art["text"])
     return 0
 
 
@@ -148,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", help="删除一个文档（文档编号或文件名）")
     p.add_argument("doc")
     p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("parse", help="预览一个文件将被索引的内容（不写入索引）")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_parse)
 
     p = sub.add_parser("repair", help="检查并修复索引一致性")
     p.set_defaults(func=cmd_repair)
