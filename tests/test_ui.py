@@ -1,0 +1,267 @@
+"""The Gradio workplace driven over HTTP on 127.0.0.1 with gradio_client, plus kb.export and the UI helpers."""
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import tempfile
+from datetime import datetime
+
+import docx
+import pytest
+
+from kb.answer import Answer, Citation
+from kb.export import to_docx, to_json, to_markdown, where, write_export
+from kb.library import KnowledgeBase
+from kb.retrieve import Hit
+from kb.settings import load_settings
+
+from conftest import CORPUS, HashEmbedding
+
+NEWS = "xiandaikuaibao-2023-kejiaocheng.txt"
+UPLOADED_FACT = "龙城未来实验室首期投入资金8.8亿元，由常州市科学技术局牵头组建。"
+
+
+# -- kb.export -------------------------------------------------------------------
+def _hit(text="常州科教城获评中国最佳创业园区第一名。", **kw) -> Hit:
+    base = dict(rank=1, chunk_id="c1", text=text, score=0.03, doc_id="d.txt", title="《常州科技》2023年第3期",
+                source="d.txt", date="2023-03", article="科教城简讯", page=4, publication="《常州科技》",
+                issue="2023年第3期（总第171期）", kind="magazine")
+    return Hit(**{**base, **kw})
+
+
+def _pairs():
+    hit = _hit()
+    cited = Answer("科教城获得什么荣誉？", "常州科教城获评中国最佳创业园区第一名[1]。", True,
+                   (Citation(1, hit, "常州科教城获评中国最佳创业园区第一名", ((0, 18),)),), related=(hit,))
+    refused = Answer("火星基地在哪里？", "资料中未找到相关内容。", False, related=(_hit("无关段落<b>", rank=2),),
+                     notes=("语言模型服务不可用，已改用摘录式回答",))
+    return [(cited.question, cited), (refused.question, refused)]
+
+
+WHEN = datetime(2024, 5, 6, 7, 8, 9)
+
+
+def test_where_lists_known_fields_once():
+    assert where(_hit()) == "《常州科技》2023年第3期 · 2023年第3期（总第171期） · 2023-03 · 科教城简讯 · 第4页"
+    assert where(_hit(issue="", page=None, article="")) == "《常州科技》2023年第3期 · 2023-03"
+
+
+def test_markdown_export_has_question_answer_citation_and_time():
+    text = to_markdown(_pairs(), WHEN)
+    assert "导出时间：2024-05-06 07:08:09" in text
+    assert "## 问题 1：科教城获得什么荣誉？" in text and "获评中国最佳创业园区第一名[1]" in text
+    assert "[1] 《常州科技》2023年第3期 · 2023年第3期（总第171期） · 2023-03 · 科教城简讯 · 第4页" in text
+    assert "> 常州科教城获评中国最佳创业园区第一名" in text
+    assert "**可能相关：**" in text and "资料中未找到相关内容" in text
+    assert "*语言模型服务不可用，已改用摘录式回答*" in text
+
+
+def test_json_export_round_trips():
+    data = json.loads(to_json(_pairs(), WHEN))
+    assert data["exported_at"] == "2024-05-06 07:08:09" and len(data["items"]) == 2
+    first = data["items"][0]
+    assert first["question"] == "科教城获得什么荣誉？" and first["answered"] is True
+    assert first["citations"][0]["quote_spans"] == [[0, 18]] and first["citations"][0]["page"] == 4
+    assert data["items"][1]["answered"] is False and data["items"][1]["related"]
+
+
+def test_docx_export_opens_with_python_docx(tmp_path):
+    path = write_export(_pairs(), tmp_path / "out.docx", WHEN)
+    text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+    assert "问题 1：科教城获得什么荣誉？" in text and "获评中国最佳创业园区第一名[1]" in text
+    assert "[1] 《常州科技》2023年第3期" in text and "第4页" in text and "导出时间：2024-05-06 07:08:09" in text
+    assert "可能相关" in text
+    assert to_docx(_pairs(), WHEN)[:2] == b"PK"
+
+
+def test_export_rejects_empty_and_unknown_formats(tmp_path):
+    with pytest.raises(ValueError, match="没有可导出"):
+        to_markdown([])
+    with pytest.raises(ValueError, match="不支持的导出格式"):
+        write_export(_pairs(), tmp_path / "out.pdf")
+
+
+# -- UI helpers ---------------------------------------------------------------------
+def test_answer_markers_link_to_their_citation_and_quotes_are_marked():
+    from ui import render
+    (_, cited), (_, refused) = _pairs()
+    assert '<a href="#cite-3-1" class="cite-link">[1]</a>' in render.answer_markdown(cited, 3)
+    panel = render.sources_html(cited, 3)
+    assert 'id="cite-3-1"' in panel and "<mark>常州科教城获评中国最佳创业园区第一名</mark>" in panel
+    assert "第4页" in panel and "科教城简讯" in panel
+    assert "语言模型服务不可用" in render.answer_markdown(refused, 4)
+    refused_panel = render.sources_html(refused, 4)
+    assert "可能相关" in refused_panel and "&lt;b&gt;" in refused_panel and "<b>" not in refused_panel
+    assert render.highlight("a<b>c", [(1, 4)]) == "a<mark>&lt;b&gt;</mark>c"
+
+
+def test_upload_names_are_sanitised_and_limits_enforced(tmp_path):
+    from ui.uploads import safe_name, store_uploads
+    assert safe_name("../../etc/passwd.TXT") == "passwd.txt"
+    assert safe_name("C:\\Users\\x\\政策 汇编;rm -rf.PDF") == "政策_汇编_rm_-rf.pdf"
+    assert safe_name("...") == "文档"
+    big, ok, bad = tmp_path / "big.txt", tmp_path / "好.md", tmp_path / "表.xlsx"
+    big.write_bytes(b"x" * 2048)
+    ok.write_text("内容", encoding="utf-8")
+    bad.write_bytes(b"PK")
+    stored, rejected = store_uploads([str(big), str(ok), str(bad)], tmp_path / "uploads", max_mb=0.001)
+    assert [p.name for p in stored] == ["好.md"] and (tmp_path / "uploads" / "好.md").is_file()
+    reasons = {r.name: r.reason for r in rejected}
+    assert reasons["big.txt"].startswith("文件超过大小上限") and reasons["表.xlsx"].startswith("不支持的文件类型")
+
+
+def test_users_setting_becomes_launch_auth():
+    from ui.app import launch_options, parse_users
+    assert parse_users("") == [] and parse_users(" amy:pw1, bo:p:w ") == [("amy", "pw1"), ("bo", "p:w")]
+    with pytest.raises(ValueError, match="用户名:密码"):
+        parse_users("nobody")
+    settings = load_settings(env={"KB_USERS": "amy:pw1"})
+    options = launch_options(settings)
+    assert options["auth"] == [("amy", "pw1")] and options["share"] is False
+    assert launch_options(load_settings(env={}))["auth"] is None
+
+
+def test_theme_uses_no_web_fonts():
+    import gradio as gr
+    from ui.app import theme
+    fonts = list(theme()._font) + list(theme()._font_mono)
+    assert not any(isinstance(f, gr.themes.GoogleFont) for f in fonts)
+
+
+# -- the running app ------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    from ui.app import build_app, launch_options
+    root = tmp_path_factory.mktemp("ui")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / NEWS, corpus / NEWS)
+    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(corpus)})
+    kb = KnowledgeBase(settings, embedder=HashEmbedding())
+    assert [e.status for e in kb.ingest([corpus])] == ["ok"]
+    app = build_app(kb)
+    port = _free_port()
+    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                       **launch_options(settings))
+    yield kb, f"http://127.0.0.1:{port}/", root
+    app.close()
+
+
+def _client(url):
+    from gradio_client import Client
+    return Client(url, verbose=False, download_files=tempfile.mkdtemp(prefix="kb-ui-test-"))
+
+
+def _ask(client, question):
+    chat, sources, box = client.predict(question, [], [], "", "", api_name="/ask")
+    return chat[-1]["content"][0]["text"], sources
+
+
+def test_ask_returns_answer_with_linked_citations(served):
+    _, url, _ = served
+    answer, sources = _ask(_client(url), "2024年园区高新技术企业净增多少家？")
+    assert "净增30家以上" in answer and 'href="#cite-1-1"' in answer
+    assert 'id="cite-1-1"' in sources and "<mark>" in sources and "相关度" in sources
+    assert "常州科教城" in sources
+
+
+def test_filters_restrict_documents_and_bad_dates_are_reported(served):
+    from gradio_client.exceptions import AppError
+    _, url, _ = served
+    client = _client(url)
+    chat, sources, _ = client.predict("高新技术企业净增多少家？", [], ["policy"], "", "", api_name="/ask")
+    assert "资料中未找到相关内容" in chat[-1]["content"][0]["text"]
+    with pytest.raises(AppError, match="格式不对"):
+        client.predict("高新技术企业净增多少家？", [], [], "去年", "", api_name="/ask")
+
+
+def test_upload_answer_from_it_then_remove(served, tmp_path):
+    from gradio_client import handle_file
+    kb, url, root = served
+    client = _client(url)
+    doc = tmp_path / "未来 实验室;简报.txt"
+    doc.write_text("未来实验室简报\n\n" + UPLOADED_FACT + "\n实验室位于常州科教城。\n", encoding="utf-8")
+    bad = tmp_path / "数据表.xlsx"
+    bad.write_bytes(b"PK\x03\x04junk")
+    results, _ = client.predict([handle_file(str(doc)), handle_file(str(bad))], api_name="/upload")
+    rows = {r[0]: r for r in results["data"]}
+    assert rows["未来_实验室_简报.txt"][1] == "成功", rows
+    assert rows["数据表.xlsx"][1] == "失败" and "不支持的文件类型" in rows["数据表.xlsx"][2]
+    assert (root / "data" / "uploads" / "未来_实验室_简报.txt").is_file()
+
+    answer, sources = _ask(client, "龙城未来实验室首期投入资金多少？")
+    assert "8.8亿元" in answer and "8.8亿元" in sources
+
+    removed = client.predict("未来_实验室_简报.txt", api_name="/remove")
+    assert removed["data"][0][1] == "已删除"
+    assert kb.catalog.document("未来_实验室_简报.txt") is None
+    assert not (root / "data" / "uploads" / "未来_实验室_简报.txt").exists()
+    answer, sources = _ask(_client(url), "龙城未来实验室首期投入资金多少？")     # a fresh conversation
+    assert "8.8亿元" not in answer + sources
+
+
+def test_export_conversation_as_docx_markdown_and_json(served):
+    _, url, _ = served
+    client = _client(url)
+    _ask(client, "2024年园区高新技术企业净增多少家？")
+    _ask(client, "常州科教城成立多少年了？")
+    path = client.predict("all", ".docx", api_name="/export")
+    assert path.endswith(".docx")
+    text = "\n".join(p.text for p in docx.Document(path).paragraphs)
+    assert "问题 1：2024年园区高新技术企业净增多少家？" in text and "问题 2：常州科教城成立多少年了？" in text
+    assert "[1] 常州科教城" in text and "净增30家以上" in text and "导出时间：" in text
+    md = open(client.predict("last", ".md", api_name="/export"), encoding="utf-8").read()
+    assert "问题 1：常州科教城成立多少年了？" in md and "2024年园区" not in md.split("## 问题 1")[0]
+    data = json.load(open(client.predict("all", ".json", api_name="/export"), encoding="utf-8"))
+    assert [i["question"] for i in data["items"]] == ["2024年园区高新技术企业净增多少家？", "常州科教城成立多少年了？"]
+
+
+def test_export_without_questions_says_so(served):
+    from gradio_client.exceptions import AppError
+    _, url, _ = served
+    with pytest.raises(AppError, match="还没有可导出的问答"):
+        _client(url).predict("all", ".docx", api_name="/export")
+
+
+def test_reindex_everything_skips_unchanged_files(served):
+    _, url, _ = served
+    results = _client(url).predict(api_name="/reindex")
+    assert [row[:2] for row in results["data"]] == [[NEWS, "未变化"]]
+
+
+def test_page_loads_nothing_from_other_hosts(served):
+    import re
+    import urllib.request
+    _, url, _ = served
+    page = urllib.request.urlopen(url, timeout=10).read().decode("utf-8")
+    css = urllib.request.urlopen(url + "theme.css", timeout=10).read().decode("utf-8")
+    assert "常州科技知识库" in page
+    for text in (page, css):
+        assert not re.search(r"fonts\.googleapis|fonts\.gstatic|cdn\.jsdelivr|unpkg\.com", text)
+
+
+def test_login_required_when_users_are_set(tmp_path):
+    import urllib.error
+    import urllib.request
+    from gradio_client import Client
+    from ui.app import build_app, launch_options
+    settings = load_settings(env={"KB_DATA_DIR": str(tmp_path / "data"), "KB_USERS": "amy:pw1"})
+    app = build_app(KnowledgeBase(settings, embedder=HashEmbedding()))
+    port = _free_port()
+    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                       **launch_options(settings))
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(url + "config", timeout=10)
+        client = Client(url, auth=("amy", "pw1"), verbose=False)
+        assert "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    finally:
+        app.close()

@@ -1,0 +1,113 @@
+"""HTML for answers and their sources: pure functions over kb.answer types (no Gradio here)."""
+from __future__ import annotations
+
+import html
+import re
+
+from kb.answer import Answer
+from kb.export import remarks
+from kb.retrieve import Hit
+
+KIND_LABELS = {"magazine": "期刊", "policy": "政策文件", "news": "新闻报道"}
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def anchor(turn: int, n: int) -> str:
+    return f"cite-{turn}-{n}"
+
+
+def answer_markdown(answer: Answer, turn: int) -> str:
+    """The chat bubble: answer text with each [n] linking to citation n of this turn in the sources panel."""
+    text = html.escape(answer.text, quote=False)
+    if not answer.answered:
+        text += "以下“可能相关”的段落供参考，见右侧来源面板。" if answer.related else ""
+    else:
+        text = _MARKER.sub(
+            lambda m: f'<a href="#{anchor(turn, int(m.group(1)))}" class="cite-link">[{m.group(1)}]</a>', text)
+    footer = "<br>".join(html.escape(line) for line in remarks(answer))
+    return text + (f'<br><span class="answer-note">{footer}</span>' if footer else "")
+
+
+def highlight(text: str, spans) -> str:
+    """Escape text and wrap the quoted spans in <mark>."""
+    out, pos = [], 0
+    for a, b in sorted((max(0, a), min(len(text), b)) for a, b in spans):
+        if a < pos:
+            a = pos
+        if a >= b:
+            continue
+        out += [html.escape(text[pos:a]), "<mark>", html.escape(text[a:b]), "</mark>"]
+        pos = b
+    out.append(html.escape(text[pos:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def _meta_line(hit: Hit) -> str:
+    bits = [hit.publication if hit.publication and hit.publication not in hit.title else "", hit.issue, hit.date,
+            KIND_LABELS.get(hit.kind, hit.kind)]
+    return " · ".join(html.escape(b) for b in bits if b)
+
+
+def _card(label: str, hit: Hit, body_html: str, element_id: str = "") -> str:
+    show_article = hit.article and hit.article not in (hit.title, hit.source)
+    article = f'<div class="src-article">文章：{html.escape(hit.article)}</div>' if show_article else ""
+    page = f" · 第{hit.page}页" if hit.page else ""
+    id_attr = f' id="{element_id}"' if element_id else ""
+    return (f'<div class="src-card"{id_attr}><div class="src-head"><span class="src-n">{label}</span>'
+            f'<span class="src-title">{html.escape(hit.title or hit.source)}</span></div>'
+            f'<div class="src-meta">{_meta_line(hit)}{page} · 相关度 {hit.score:.4f}</div>{article}'
+            f'<div class="src-text">{body_html}</div></div>')
+
+
+def sources_html(answer: Answer, turn: int) -> str:
+    """Cards for the citations of one answer; when refused, the related passages as 可能相关."""
+    if answer.answered:
+        cards = [_card(f"[{c.n}]", c.hit, highlight(c.hit.text, c.spans), anchor(turn, c.n))
+                 for c in answer.citations]
+        return "".join(cards)
+    if not answer.related:
+        return '<div class="src-empty">资料中未找到相关内容，也没有可能相关的段落。</div>'
+    cards = [_card(f"{i}", h, highlight(h.text, ())) for i, h in enumerate(answer.related, start=1)]
+    return '<div class="src-note">未找到可直接回答的内容。可能相关：</div>' + "".join(cards)
+
+
+def conversation_sources(pairs: list[tuple[str, Answer]]) -> str:
+    """All turns, newest first and open; older turns folded so their [n] anchors still exist."""
+    if not pairs:
+        return '<div class="src-empty">提问后，这里显示回答引用的原文段落。</div>'
+    blocks = []
+    for turn in range(len(pairs) - 1, -1, -1):
+        question, answer = pairs[turn]
+        open_attr = " open" if turn == len(pairs) - 1 else ""
+        blocks.append(f'<details class="src-turn"{open_attr}><summary>问题 {turn + 1}：{html.escape(question)}'
+                      f'</summary>{sources_html(answer, turn + 1)}</details>')
+    return '<div class="src-panel">' + "".join(blocks) + "</div>"
+
+
+def chat_messages(pairs: list[tuple[str, Answer]]) -> list[dict]:
+    messages = []
+    for turn, (question, answer) in enumerate(pairs, start=1):
+        messages.append({"role": "user", "content": question})
+        messages.append({"role": "assistant", "content": answer_markdown(answer, turn)})
+    return messages
+
+
+CSS = """
+.src-panel { max-height: 640px; overflow-y: auto; }
+.src-turn { margin-bottom: 10px; }
+.src-turn > summary { cursor: pointer; font-weight: 600; padding: 4px 0; }
+.src-card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 10px 12px; margin: 8px 0;
+            background: var(--background-fill-secondary); scroll-margin-top: 12px; }
+.src-card:target { outline: 2px solid var(--color-accent); }
+.src-head { display: flex; gap: 8px; align-items: baseline; }
+.src-n { font-weight: 700; color: var(--color-accent); }
+.src-title { font-weight: 600; }
+.src-meta, .src-article { font-size: 0.85em; color: var(--body-text-color-subdued); margin-top: 2px; }
+.src-article { font-style: normal; }
+.src-text { margin-top: 6px; line-height: 1.7; font-size: 0.92em; }
+.src-text mark { background: #fff3a3; color: inherit; padding: 0 1px; }
+.src-note, .src-empty { color: var(--body-text-color-subdued); padding: 6px 0; }
+a.cite-link { text-decoration: none !important; font-weight: 600; color: var(--color-accent) !important; }
+.answer-note { font-size: 0.85em; color: var(--body-text-color-subdued); }
+a.cite-link:hover { text-decoration: underline !important; }
+"""
