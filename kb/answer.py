@@ -19,7 +19,18 @@ NOT_FOUND = "资料中未找到相关内容。"
 NUMERIC_Q = re.compile(r"多少|几|多大|多高|多长|多久|比例|占比|金额|数量|规模|哪年|哪一年|何时|什么时候|哪天|日期|排名|第几|名次|最高|最低")
 LIST_Q = re.compile(r"哪些|哪几|包括|有什么|分别|几类|几项")
 _DIGIT = re.compile(r"\d")
+# What an answer to a segment must contain, by what the segment asks for (checked in this order).
+_ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|截止|几月|几号|日期")
+_HAS_DATE = re.compile(r"\d+\s*月|\d+\s*日|[一二三四五六七八九十]+月|月底|月初|年底|年初|上半年|下半年")
+_ASKS_MONEY = re.compile(r"钱|资助|补贴|补助|奖励|奖金|资金|经费|金额|利润|收入|营收|投资|融资|价格|售价|预算")
+_HAS_MONEY = re.compile(r"\d\s*(?:万|亿|千)?\s*(?:元|美元|欧元)|[一二三四五六七八九十百千万亿]+元")
+_HAS_NUMBER = re.compile(r"\d|[一二三四五六七八九十两百千万]+[个项家人名次年件类期批]|第[一二三四五六七八九十]")
 _CLAUSE = re.compile(r"[^，,：:]*[，,：:]?")
+_QUESTION_WORD = re.compile(r"什么|哪|多少|几|谁|怎么|怎样|如何|吗|是否|何")
+_DEFINE_Q = re.compile(r"指什么|是什么意思|什么意思|含义|定义|指的是")
+_DEFINITION = re.compile(r"是指|指的是|意思是|即")
+_ANAPHORA = re.compile(r"^[■\s]*(?:现场|会上|会议上|会议期间|活动中|活动现场|其中|此次|期间|同时)[，,]")
+_ASKS_DOCUMENT = re.compile(r"(?:哪个|哪份|哪项|什么|哪些)(?:文件|政策|办法|规定|通知|意见|细则)|依据|根据什么")
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,7 @@ class _Candidate:
     start: int
     end: int
     text: str
+    passage: str
 
 
 def question_segments(question: str) -> list[str]:
@@ -78,68 +90,134 @@ def question_segments(question: str) -> list[str]:
 
 
 def _clause_windows(text: str, a: int, b: int, max_chars: int) -> list[tuple[int, int]]:
-    """A long sentence as windows of whole clauses, each at most max_chars, one starting at every clause."""
-    bounds, pos = [], a
-    for m in _CLAUSE.finditer(text[a:b]):
-        if m.group():
-            bounds.append((a + m.start(), a + m.end()))
+    """A long sentence as every run of whole clauses that fits in max_chars."""
+    bounds = [(a + m.start(), a + m.end()) for m in _CLAUSE.finditer(text[a:b]) if m.group()]
     windows = []
     for i in range(len(bounds)):
-        j = i
-        while j + 1 < len(bounds) and bounds[j + 1][1] - bounds[i][0] <= max_chars:
-            j += 1
-        end = min(bounds[j][1], bounds[i][0] + max_chars)
-        windows.append((bounds[i][0], end))
-        if bounds[j][1] >= b:
-            break
+        for j in range(i, min(i + 6, len(bounds))):
+            if bounds[j][1] - bounds[i][0] > max_chars:
+                if j == i:       # one clause longer than the limit: hard cut
+                    windows.append((bounds[i][0], bounds[i][0] + max_chars))
+                break
+            windows.append((bounds[i][0], bounds[j][1]))
     return windows
 
 
 def _candidates(hits: list[Hit], max_chars: int) -> list[_Candidate]:
     out = []
     for i, hit in enumerate(hits):
-        for a, b in split_sentences(hit.text):
+        context = f"{hit.article} {hit.section} {hit.text}".lower()
+        sentences = split_sentences(hit.text)
+        for n, (a, b) in enumerate(sentences):
+            # A sentence that leans on the one before it (现场，… / 会上，…) brings that one along.
+            if n and _ANAPHORA.match(hit.text[a:b]) and b - sentences[n - 1][0] <= 2 * max_chars:
+                a = sentences[n - 1][0]
             spans = [(a, b)] if b - a <= max_chars else _clause_windows(hit.text, a, b, max_chars)
-            out += [_Candidate(i, x, y, hit.text[x:y]) for x, y in spans if y - x >= 6]
+            out += [_Candidate(i, x, y, hit.text[x:y], context) for x, y in spans if y - x >= 6]
     return out
 
 
-def _score(c: _Candidate, seg: TermWeights, whole: TermWeights, numeric: bool, listing: bool) -> float:
-    score = 0.6 * seg.coverage(c.text) + 0.4 * whole.coverage(c.text)
-    if numeric and _DIGIT.search(c.text):
+@dataclass
+class _Segment:
+    """One part of the question, with the clause that holds its question word as its focus."""
+    text: str
+    terms: TermWeights
+    focus: TermWeights
+    head: TermWeights
+    numeric: bool
+    listing: bool
+    defining: bool
+    defined: str = ""       # for 'X 指什么', the X (last quoted phrase) whose definition is wanted
+
+
+def _segment(text: str, tokenizer, idf) -> _Segment:
+    clauses = [c for c in re.split(r"[，,、]", text) if c.strip()] or [text]
+    focus = next((c for c in reversed(clauses) if _QUESTION_WORD.search(c)), clauses[-1])
+    return _Segment(text, TermWeights(tokenizer.query_terms(text), idf, tokenizer.aliases),
+                    TermWeights(tokenizer.query_terms(focus), idf, tokenizer.aliases),
+                    TermWeights(tokenizer.words(" ".join(tokenizer.answer_head(text))), idf, tokenizer.aliases),
+                    bool(NUMERIC_Q.search(text)), bool(LIST_Q.search(text)), bool(_DEFINE_Q.search(text)),
+                    (re.findall(r"[“\"「]([^”\"」]{1,20})[”\"」]", text) or [""])[-1])
+
+
+def _score(c: _Candidate, seg: _Segment, whole: TermWeights, others: list[_Segment]) -> float:
+    # The sentence must hold what is asked (focus clause, answer head); the rest of the question may be
+    # held by the passage around it (title, neighbouring sentences).
+    cov = seg.terms.coverage(c.text)
+    score = 0.25 * cov + 0.3 * seg.focus.coverage(c.text) + 0.25 * whole.coverage(c.passage + c.text)
+    if seg.head.terms:
+        score += 0.2 * seg.head.coverage(c.text)
+    # A sentence that answers another part of the question better is less likely to answer this one.
+    rival = max((o.terms.coverage(c.text) for o in others), default=0.0)
+    score -= 0.3 * max(0.0, rival - cov)
+    if seg.numeric and _DIGIT.search(c.text):
         score += 0.15
-    if listing and "、" in c.text:
+    if seg.listing and "、" in c.text:
         score += 0.1
-    if seg.opens_with_key_term(c.text):
+    if seg.defining and _DEFINITION.search(c.text):
+        score += 0.15
+        if seg.defined and re.search(re.escape(seg.defined) + r"[”\"」]?\s*(?:是指|指的是|即|是)", c.text):
+            score += 0.3
+    if seg.terms.opens_with_key_term(c.text):
         score += 0.08
-    return score + 0.04 / (1 + c.hit_index) - 0.0005 * len(c.text)
+    return score + 0.04 / (1 + c.hit_index) - 0.001 * len(c.text)
 
 
 def _overlaps(c: _Candidate, chosen: list[_Candidate]) -> bool:
     return any(c.hit_index == x.hit_index and c.start < x.end and x.start < c.end for x in chosen)
 
 
+def answer_type_ok(segment: str, text: str) -> bool:
+    """Does text hold the kind of fact the segment asks for (a date, an amount of money, a number)?"""
+    if _ASKS_DATE.search(segment):
+        return bool(_HAS_DATE.search(text))
+    if _ASKS_DOCUMENT.search(segment):
+        return "《" in text
+    if re.search(r"(?:什么|哪些|多少)(?:样的)?(?:钱|资金|奖励|补贴|补助|资助|奖金)", segment):
+        return bool(_HAS_MONEY.search(text))
+    if NUMERIC_Q.search(segment):
+        if _ASKS_MONEY.search(segment):
+            return bool(_HAS_MONEY.search(text))
+        return bool(_HAS_NUMBER.search(text))
+    return True
+
+
+def _answers(seg: _Segment, text: str) -> bool:
+    """The sentence holds the kind of fact asked for; for a figure, it also names what the figure is of
+    (净利润是多少 is not answered by a sentence about 营业收入)."""
+    if not answer_type_ok(seg.text, text):
+        return False
+    return not (seg.numeric and seg.head.terms) or seg.head.coverage(text) > 0
+
+
 def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_coverage: float = 0.5,
-                      max_sentences: int = 3, max_chars: int = 120) -> Answer:
+                      max_sentences: int = 3, max_chars: int = 100, type_slack: float = 0.3) -> Answer:
     if not hits:
         return Answer(question, NOT_FOUND, False)
     whole = TermWeights(tokenizer.query_terms(question), idf, tokenizer.aliases)
     candidates = _candidates(hits, max_chars)
-    best_cov = max((whole.coverage(c.text) for c in candidates), default=0.0)
-    # Some facts span two sentences of one passage: the passage's coverage also counts, discounted.
-    passage_cov = max((whole.coverage(h.text) for h in hits[:3]), default=0.0)
-    coverage = max(best_cov, 0.9 * passage_cov)
-    if coverage < min_coverage:
-        return Answer(question, NOT_FOUND, False, related=tuple(hits[:3]), coverage=coverage)
-
     chosen: list[_Candidate] = []
-    for segment in question_segments(question)[:max_sentences]:
-        seg = TermWeights(tokenizer.query_terms(segment), idf, tokenizer.aliases)
-        numeric, listing = bool(NUMERIC_Q.search(segment)), bool(LIST_Q.search(segment))
-        ranked = sorted(candidates, key=lambda c: -_score(c, seg, whole, numeric, listing))
-        pick = next((c for c in ranked if not _overlaps(c, chosen)), None)
-        if pick is not None:
+    missing: list[str] = []
+    segments = [_segment(s, tokenizer, idf) for s in question_segments(question)[:max_sentences]]
+    for seg in segments:
+        others = [o for o in segments if o is not seg]
+        scored = sorted(((_score(c, seg, whole, others), c) for c in candidates), key=lambda sc: -sc[0])
+        # The best sentence that holds the kind of fact asked for, unless it is much weaker than the best.
+        best = scored[0][0] if scored else 0.0
+        pick = next((c for sc, c in scored if sc >= best - type_slack and _answers(seg, c.text)), None)
+        if pick is None:
+            missing.append(seg.text)
+            continue
+        same = next((x for x in chosen if _overlaps(pick, [x])), None)
+        if same is None:
             chosen.append(pick)
+        elif max(same.end, pick.end) - min(same.start, pick.start) <= 1.5 * max_chars:
+            # Two parts answered by overlapping text: quote their union once.
+            same.start, same.end = min(same.start, pick.start), max(same.end, pick.end)
+    # Support: how much of the whole question the chosen sentences and their passages hold.
+    coverage = max((whole.coverage(c.passage + " " + c.text) for c in chosen), default=0.0)
+    if not chosen or coverage < min_coverage:
+        return Answer(question, NOT_FOUND, False, related=tuple(hits[:3]), coverage=coverage)
 
     numbers: dict[int, int] = {}
     citations: dict[int, list] = {}
@@ -156,4 +234,5 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
         Citation(n=numbers[i], hit=hits[i], quote="……".join(hits[i].text[a:b].strip() for a, b in spans),
                  spans=tuple(spans))
         for i, spans in sorted(citations.items(), key=lambda kv: numbers[kv[0]]))
-    return Answer(question, text, True, cites, related=tuple(hits), coverage=coverage)
+    return Answer(question, text, True, cites, related=tuple(hits), coverage=coverage,
+                  notes=tuple(f"资料中未找到：{m}" for m in missing))

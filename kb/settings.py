@@ -48,7 +48,7 @@ class Settings:
     top_k: int = 5
 
     # Extractive answering: refuse when the best evidence covers less of the question than this.
-    answer_min_coverage: float = 0.5
+    answer_min_coverage: float = 0.35
     answer_max_sentences: int = 3
 
     # Optional LLM answerer (an OpenAI-compatible /v1/chat/completions endpoint); empty URL = disabled.

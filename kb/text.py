@@ -17,6 +17,7 @@ STOPWORDS = frozenset("""
 具体 指 说 里 里面 那个 这个 一个 一下 大概 大约 主要 分别 现在 目前 当初 最后 一共 总共 能 会 可以 要 需要 什么时候
 """.split())
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+_ASKING = frozenset("什么 哪些 哪个 哪家 哪项 哪类 哪几 哪几类 多少 几 几个 几项 几家 谁".split())
 
 
 def _read_list(path: Path) -> list[str]:
@@ -36,6 +37,7 @@ class Tokenizer:
             self._jieba.tmp_dir = str(cache_dir)
         self._lock = threading.Lock()
         self._ready = False
+        self._pos_tagger = None
         self.vocab = _read_list(vocab_file)
         self.aliases: dict[str, set[str]] = {}
         for line in _read_list(aliases_file):
@@ -71,6 +73,42 @@ class Tokenizer:
             if w not in STOPWORDS:
                 seen.setdefault(w, None)
         return list(seen)
+
+    def _pos(self):
+        """Part-of-speech tagger over our jieba instance; loading its tag table takes ~0.5 s, so once."""
+        if not self._ready:
+            self._init()
+        with self._lock:
+            if self._pos_tagger is None:
+                import jieba.posseg
+                self._pos_tagger = jieba.posseg.POSTokenizer(self._jieba)
+        return self._pos_tagger
+
+    def answer_head(self, question: str) -> list[str]:
+        """Words naming what the question asks for: the nouns right after 哪些/什么/多少…
+        (哪些国家重大工程 → 国家 重大 工程), else the noun before 是/为 + question word (主题是什么 → 主题)."""
+        words = [(w.word, w.flag) for w in self._pos().cut(question)]
+        asks = [i for i, (w, _) in enumerate(words) if w in _ASKING]
+        if not asks:
+            return []
+        i = asks[-1]
+        head = []
+        k = i + 1
+        while k < len(words) and words[k][0] in ("的", "样", "样的", "种", "些"):
+            k += 1
+        for word, flag in words[k:]:
+            if flag[:1] in ("n", "a", "b", "m", "q") or flag == "vn":
+                head.append(word)
+            else:
+                break
+        if not head:
+            j = i - 1
+            while j >= 0 and words[j][0] in ("是", "为", "叫", "有", "指", "具体"):
+                j -= 1
+            while j >= 0 and words[j][1][:1] in ("n", "a", "b") and words[j][0] not in STOPWORDS:
+                head.insert(0, words[j][0])
+                j -= 1
+        return [w.lower() for w in head if w not in STOPWORDS and not _PUNCT.match(w)]
 
     def expand(self, terms: list[str]) -> list[str]:
         """Terms plus their aliases (高企 → 高新技术企业)."""
