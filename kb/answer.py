@@ -109,10 +109,11 @@ def _candidates(hits: list[Hit], max_chars: int) -> list[_Candidate]:
         context = f"{hit.article} {hit.section} {hit.text}".lower()
         sentences = split_sentences(hit.text)
         for n, (a, b) in enumerate(sentences):
-            # A sentence that leans on the one before it (现场，… / 会上，…) brings that one along.
-            if n and _ANAPHORA.match(hit.text[a:b]) and b - sentences[n - 1][0] <= 2 * max_chars:
-                a = sentences[n - 1][0]
-            spans = [(a, b)] if b - a <= max_chars else _clause_windows(hit.text, a, b, max_chars)
+            # A sentence that leans on the one before it (现场，… / 会上，…) is only quoted with that one.
+            if n and _ANAPHORA.match(hit.text[a:b]) and b - sentences[n - 1][0] <= 1.5 * max_chars:
+                spans = [(sentences[n - 1][0], b)]
+            else:
+                spans = [(a, b)] if b - a <= max_chars else _clause_windows(hit.text, a, b, max_chars)
             out += [_Candidate(i, x, y, hit.text[x:y], context) for x, y in spans if y - x >= 6]
     return out
 
@@ -135,7 +136,8 @@ def _segment(text: str, tokenizer, idf) -> _Segment:
     focus = next((c for c in reversed(clauses) if _QUESTION_WORD.search(c)), clauses[-1])
     return _Segment(text, TermWeights(tokenizer.query_terms(text), idf, tokenizer.aliases),
                     TermWeights(tokenizer.query_terms(focus), idf, tokenizer.aliases),
-                    TermWeights(tokenizer.words(" ".join(tokenizer.answer_head(text))), idf, tokenizer.aliases),
+                    TermWeights([w for w in tokenizer.words(" ".join(tokenizer.answer_head(text)))
+                                 if not NUMERIC_Q.search(w)], idf, tokenizer.aliases),
                     bool(NUMERIC_Q.search(text)), bool(LIST_Q.search(text)), bool(_DEFINE_Q.search(text)),
                     (re.findall(r"[“\"「]([^”\"」]{1,20})[”\"」]", text) or [""])[-1])
 

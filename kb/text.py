@@ -122,15 +122,19 @@ class Tokenizer:
 class TermWeights:
     """Question terms with IDF weights, and a coverage measure over a piece of text.
 
-    IDF is capped so one rare word of the question's phrasing cannot outweigh its content words,
-    and bare numbers count half: questions say 2019年 where the text says 去年.
+    IDF is capped so one rare word of the question's phrasing cannot outweigh its content words;
+    bare numbers count half (questions say 2019年 where the text says 去年), and so do words that no
+    passage holds (顶替, 拿过): they cannot tell passages apart, only dilute the words that can.
     """
 
     IDF_CAP = 6.0
+    UNSEEN_FACTOR = 0.5
 
     def __init__(self, terms: list[str], idf, aliases: dict[str, set[str]]):
         self.terms = [t for t in terms if len(t) > 1 or not t.isascii()]
-        self.weights = {t: min(idf(t), self.IDF_CAP) * (0.5 if t.isdigit() else 1.0) for t in self.terms}
+        unseen = idf("\x00")    # the IDF of a word no passage holds
+        self.weights = {t: min(w, self.IDF_CAP) * (0.5 if t.isdigit() else 1.0) * (self.UNSEEN_FACTOR if w >= unseen else 1.0)
+                        for t, w in ((t, idf(t)) for t in self.terms)}
         self.aliases = aliases
         self.total = sum(self.weights.values()) or 1.0
 
