@@ -1,9 +1,11 @@
-"""The default answerer: no LLM; picks the sentences of the retrieved passages that answer the question.
+"""The default answerer: no LLM; quotes the sentences of the retrieved passages that answer the question.
 
-Each question segment (split at ？ and ；) gets the sentence whose words cover it best, weighted by
-IDF; numeric questions prefer sentences with numbers, list questions sentences with enumerations.
-Long sentences are cut to the clauses that carry the match. When even the best sentence covers too
-little of the question, the answer is a plain refusal.
+Each part of the question (split at ？ and ；) gets the sentence, or run of whole clauses, that best
+holds it: the clause with the question word (focus), the words naming what is asked (answer head),
+and, in the passage around it, the rest of the question. A part that asks for a date, an amount, a
+number or a document is only answered by a sentence holding one. When no part is answered, or the
+chosen sentences hold too little of the question, the answer is a plain refusal (NOT_FOUND).
+Weights were set on the dev set; docs/quality.md has the figures and the failures.
 """
 from __future__ import annotations
 
@@ -256,7 +258,7 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
         hit = hits[cand.hit_index]
         n = numbers.setdefault(cand.hit_index, len(numbers) + 1)
         citations.setdefault(cand.hit_index, []).append((a, b))
-        quote = hit.text[a:b].strip().rstrip("，,：:；;。")
+        quote = hit.text[a:b].strip().rstrip("，,：:；;。").replace("\n", " ")
         pieces.append(f"{quote}[{n}]")
     text = "；".join(pieces) + "。"
     cites = tuple(

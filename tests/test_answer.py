@@ -1,0 +1,76 @@
+"""The extractive answerer on hand-made passages (no index, no model)."""
+import pytest
+
+from kb.answer import NOT_FOUND, answer_type_ok, extractive_answer
+from kb.retrieve import Hit
+from kb.settings import Settings
+from kb.text import Tokenizer
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tmp_path_factory):
+    s = Settings()
+    return Tokenizer(s.vocab_file, s.aliases_file, cache_dir=tmp_path_factory.mktemp("jieba"))
+
+
+def hit(text, rank=1, article="测试文章"):
+    return Hit(rank=rank, chunk_id=f"c{rank}", text=text, score=1.0 / rank, doc_id="d.txt", title="测试文档",
+               source="d.txt", date="2023-03", article=article)
+
+
+def idf(term):
+    return 3.0
+
+
+def ask(tokenizer, question, *texts):
+    return extractive_answer(question, [hit(t, i + 1) for i, t in enumerate(texts)], tokenizer, idf,
+                             min_coverage=0.35)
+
+
+def test_numeric_question_quotes_the_sentence_with_the_amount(tokenizer):
+    a = ask(tokenizer, "首次认定高企奖励多少？",
+            "对高新技术企业培育工作成效突出的地区给予表彰。首次认定为高新技术企业的，奖励20万元；再次认定的，奖励10万元。")
+    assert a.answered and "20万元" in a.text and a.text.endswith("[1]。")
+    cite = a.citations[0]
+    s, e = cite.spans[0]
+    assert "20万元" in cite.hit.text[s:e]
+
+
+def test_figure_of_another_kind_is_not_an_answer(tokenizer):
+    a = ask(tokenizer, "裕兴股份2022年净利润是多少？", "2022年，裕兴股份营业收入达18.66亿元。裕兴股份是光伏背板基膜龙头企业。")
+    assert not a.answered and a.text == NOT_FOUND and a.related
+
+
+def test_date_question_needs_a_date(tokenizer):
+    a = ask(tokenizer, "第二批揭榜挂帅榜单征集截止到什么时候？", "沈阳市科技局发布2021年第二批揭榜挂帅项目榜单征集通知。")
+    assert not a.answered
+
+
+def test_two_part_question_gets_two_quotes(tokenizer):
+    a = ask(tokenizer, "石墨烯小镇研发社区项目占地多少？计划投资多少？",
+            "常州石墨烯小镇研发社区项目位于兰香路北侧，总用地面积约170亩。项目计划投资10亿元，建设研发楼宇。")
+    assert a.answered and "170亩" in a.text and "10亿元" in a.text
+
+
+def test_definition_question_prefers_the_defining_sentence(tokenizer):
+    a = ask(tokenizer, "“科技新长征”里说的“引资金”具体指什么？",
+            "市科技局制定《“科技新长征”活动工作指引》，将围绕“找项目、引资金、育企业”展开；"
+            "“引资金”是指帮助企业解决融资难的问题，促进资本与技术对接。")
+    assert a.answered and "融资难" in a.text
+
+
+def test_unrelated_passages_are_refused(tokenizer):
+    a = ask(tokenizer, "火星探测器发射计划的预算是多少？", "常州科教城获评中国最佳创业园区第一名。")
+    assert not a.answered and a.citations == ()
+
+
+@pytest.mark.parametrize("segment, text, ok", [
+    ("最高奖励多少", "最高奖励50万元", True),
+    ("最高奖励多少", "给予一定奖励", False),
+    ("哪天发布的", "7月18日对外发布", True),
+    ("按哪个文件执行的", "出台《关于实施双岗互聘计划的意见》", True),
+    ("按哪个文件执行的", "出台相关意见", False),
+    ("有几家企业", "共有12家企业", True),
+])
+def test_answer_types(segment, text, ok):
+    assert answer_type_ok(segment, text) is ok
