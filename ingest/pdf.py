@@ -126,9 +126,10 @@ def read_pdf(data: bytes, name: str) -> RawText:
     texts = compose(blocks)
 
     parts, page_starts, warnings, offset = [], [], [], 0
-    for scan, text, folio in zip(scans, texts, furniture.folios):
+    for scan, glyphs, text, folio in zip(scans, bodies, texts, furniture.folios):
         if not text.strip():
-            if scan.has_graphics or scan.glyphs:
+            # A page whose few lines all carried on the previous page's paragraph has text; it is no image.
+            if (scan.has_graphics or scan.glyphs) and not any(not g.text.isspace() for g in glyphs):
                 warnings.append(f"第{scan.index}页为图片，未识别文字")
             continue
         page_starts.append((offset, folio if folio is not None else scan.index))

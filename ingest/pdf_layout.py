@@ -202,14 +202,22 @@ def read_page(glyphs: list[Glyph], tables: list[TableBlock], body: float) -> lis
 
 def _lone_title(row: list[Glyph], glyphs: list[Glyph], column_of, body: float) -> bool:
     """A title-sized row with no text in the other columns at its height (a short full-width headline)."""
-    ink = [g for g in row if not g.text.isspace()]
-    size = max((g.size for g in ink), default=0.0)
-    if not ink or not is_heading_size(size, body):
+    # Only the title-sized glyphs count: a subhead set in one column shares its row with body text in the
+    # other column, and that body text must keep the row from becoming a full-width band.
+    ink = [g for g in row if not g.text.isspace() and is_heading_size(g.size, body)]
+    if not ink:
         return False
+    size = max(g.size for g in ink)
     cols = {column_of((g.x0 + g.x1) / 2) for g in ink}
+    if len(cols) > 1:
+        return False            # title-sized text in two columns, clear of the gutter: two subheads side by side
     top, bottom = min(g.top for g in ink) - 0.3 * size, max(g.bottom for g in ink) + 0.3 * size
-    return not any(g.bottom > top and g.top < bottom and column_of((g.x0 + g.x1) / 2) not in cols
-                   for g in glyphs if not g.text.isspace())
+    if any(g.bottom > top and g.top < bottom and column_of((g.x0 + g.x1) / 2) not in cols
+           for g in glyphs if not g.text.isspace()):
+        return False
+    # A headline has its text under it; a subhead left at the foot of a column (its text goes on at the top
+    # of the next column) has none, and is read in its column.
+    return any(g.top >= bottom and column_of((g.x0 + g.x1) / 2) in cols for g in glyphs if not g.text.isspace())
 
 
 def _column_edges(units, spans, column_of) -> list[tuple[float, float]]:

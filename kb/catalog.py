@@ -27,6 +27,11 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 """
 
+# A staged version lives under "~staging~/<doc_id>": doc ids are file names, which cannot hold "/", so no file can
+# collide with a staging id (with the old "~staging~<doc_id>", a file named "~staging~a.txt" was deleted whenever
+# a.txt was re-indexed).
+STAGING_PREFIX = "~staging~/"
+
 DOC_FIELDS = ("doc_id", "title", "publication", "issue", "date", "kind", "source", "path", "content_hash",
               "status", "n_chunks", "n_chars", "warnings", "ingested_at")
 
@@ -131,7 +136,7 @@ class Catalog:
     def stage(self, meta: DocMeta, path: str, chunks: list[Chunk], tokens: list[str], n_chars: int,
               warnings: list[str]) -> None:
         """Record a new version of a document as 'staging' (invisible) under a temporary id."""
-        staging_id = "~staging~" + meta.doc_id
+        staging_id = STAGING_PREFIX + meta.doc_id
         with self._tx():
             self._delete(staging_id)
             self._db.execute(f"INSERT INTO documents ({','.join(DOC_FIELDS)}) VALUES ({','.join('?' * len(DOC_FIELDS))})",
@@ -145,7 +150,7 @@ class Catalog:
 
     def publish(self, doc_id: str) -> None:
         """Atomically replace the ready version of doc_id with its staged version."""
-        staging_id = "~staging~" + doc_id
+        staging_id = STAGING_PREFIX + doc_id
         with self._tx():
             self._delete(doc_id)
             self._db.execute("UPDATE chunks SET doc_id = ? WHERE doc_id = ?", (doc_id, staging_id))

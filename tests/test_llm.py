@@ -261,3 +261,8 @@ def test_broken_responses_fall_back(make_kb, server, mode, stream, reason):
 def test_unreachable_endpoint_falls_back(make_kb, server):
     kb = make_kb(llm_url="http://127.0.0.1:9")      # the discard port: nothing listens there
     _assert_fallback(kb.ask(QUESTION), "无法连接")
+
+
+def test_warm_up_loads_without_calling_the_llm(make_kb, server):
+    make_kb(llm_timeout=1.0).warm_up()
+    assert server.requests == []

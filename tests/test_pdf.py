@@ -2,101 +2,34 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("reportlab")
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))                           # bench/ is not an installed package
 from reportlab.lib.pagesizes import A4                      # noqa: E402
-from reportlab.pdfbase import pdfmetrics                    # noqa: E402
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont       # noqa: E402
 from reportlab.pdfgen import canvas                         # noqa: E402
 
+from bench import magazine_pdf                              # noqa: E402
+from bench.magazine_pdf import BODY, MARGIN, printable    # noqa: E402
 from ingest import IngestError, chunk_document, parse_file  # noqa: E402
 from ingest.pdf import read_pdf                             # noqa: E402
 
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-WIDTH, HEIGHT = A4
-MARGIN, TOP, BOTTOM = 56.0, HEIGHT - 80.0, 70.0
-BODY, LEADING, TITLE = 10.5, 16.0, 18.0
+FONT = magazine_pdf.register_font("cid")                   # STSong-Light, built into reportlab
+CORPUS = ROOT / "corpus"
 HEADER = "《常州科技》 2023年第3期（总第171期）"
 
 
-def wrap(text: str, width: float, size: float = BODY, indent: bool = True) -> list[tuple[str, float]]:
-    """Greedy wrap; (line, x offset) pairs with a two-character first-line indent."""
-    lines, line, offset = [], "", 2 * size if indent else 0.0
-    for ch in text:
-        if pdfmetrics.stringWidth(line + ch, FONT, size) > width - offset and line:
-            lines.append((line, offset))
-            line, offset = "", 0.0
-        line += ch
-    if line:
-        lines.append((line, offset))
-    return lines
-
-
-class Magazine:
-    """Pages with a running header, a '— N —' footer and articles: full-width headline, two balanced columns."""
+class Magazine(magazine_pdf.Magazine):
+    """The shared two-column magazine generator (bench/magazine_pdf.py), with this file's running header."""
 
     def __init__(self, path: Path, columns: int = 2, first_folio: int = 12, header: str | None = HEADER,
                  encrypt: str | None = None):
-        self.c = canvas.Canvas(str(path), pagesize=A4, encrypt=encrypt)
-        self.columns, self.folio, self.header = columns, first_folio, header
-        self.gutter = 18.0
-        self.col_width = (WIDTH - 2 * MARGIN - (columns - 1) * self.gutter) / columns
-        self.y = TOP
-        self.dirty = False
-
-    def _furniture(self):
-        if self.header:
-            self.c.setFont(FONT, 9)
-            self.c.drawString(MARGIN, HEIGHT - 40, self.header)
-            self.c.drawRightString(WIDTH - MARGIN, HEIGHT - 40, "科技动态")
-        self.c.setFont(FONT, 9)
-        self.c.drawCentredString(WIDTH / 2, 36, f"— {self.folio} —")
-
-    def new_page(self):
-        if self.dirty:
-            self._furniture()
-            self.c.showPage()
-            self.folio += 1
-        self.y, self.dirty = TOP, False
-
-    def headline(self, title: str):
-        if self.y - 3 * LEADING < BOTTOM:
-            self.new_page()
-        self.c.setFont(FONT, TITLE)
-        self.c.drawString(MARGIN, self.y - TITLE, title)
-        self.y -= TITLE + 14
-        self.dirty = True
-
-    def body(self, paragraphs: list[str]):
-        lines = [ln for p in paragraphs for ln in wrap(p, self.col_width)]
-        while lines:
-            rows = int((self.y - BOTTOM) // LEADING)
-            if rows < 2:
-                self.new_page()
-                continue
-            take = min(len(lines), rows * self.columns)
-            per_col = -(-take // self.columns)
-            chunk, lines = lines[:take], lines[take:]
-            self.c.setFont(FONT, BODY)
-            for n in range(self.columns):
-                x = MARGIN + n * (self.col_width + self.gutter)
-                for r, (text, offset) in enumerate(chunk[n * per_col:(n + 1) * per_col]):
-                    self.c.drawString(x + offset, self.y - BODY - r * LEADING, text)
-            self.y -= per_col * LEADING + 12
-            self.dirty = True
-            if lines:
-                self.new_page()
-
-    def save(self):
-        if self.dirty:
-            self._furniture()
-            self.c.showPage()
-        self.c.save()
+        super().__init__(path, columns=columns, first_folio=first_folio, header=header, encrypt=encrypt)
 
 
 SENTENCES = [f"第{n}句说明常州科技创新的第{n}项举措，涉及企业研发投入与人才引进。" for n in range(1, 200)]
@@ -148,6 +81,22 @@ def test_two_columns_with_full_width_headlines(tmp_path):
     assert titles[-2:] == ["创新之核释放核力量", "常州高新区打造千亿级产业集群"]
     body = doc.text[doc.articles[-1].start:doc.articles[-1].end]
     assert SENTENCES[30] in body and SENTENCES[3] not in body
+
+
+def test_subheads_inside_columns_keep_reading_order(tmp_path):
+    """A subhead set in one column shares its row with body text in the other: still read column by column."""
+    from bench.magazine_pdf import Piece, render_pieces
+    path = tmp_path / "subheads.pdf"
+    mag = Magazine(path)
+    pieces = [Piece("heading", "常州市出台科技创新新政", 1)]
+    for n in range(8):
+        pieces.append(Piece("heading", f"第{n + 1}项支持措施", 3))
+        pieces += [Piece("para", p) for p in paragraphs_of(SENTENCES[n * 12:(n + 1) * 12], 6)]
+    render_pieces(mag, pieces)
+    mag.save()
+    doc = parse_file(path)
+    assert in_order(doc.text, SENTENCES[:96])
+    assert [h for _, _, h in doc.headings][-8:] == [f"第{n + 1}项支持措施" for n in range(8)]
 
 
 def test_running_header_and_footer_removed_folios_kept(tmp_path):
@@ -259,8 +208,7 @@ def _corpus_articles(limit: int = 9000) -> list[tuple[str, list[str]]]:
     start = next(i for i, ln in enumerate(lines) if ln.startswith("# 科技外交官在常州"))
     articles, size = [], 0
     for ln in lines[start:]:
-        ln = ln.strip().replace("Ü", "U")          # keep to what the built-in CID font can show
-        ln = re.sub(r"[^\u0020-\u007e\u00b7\u2014-\u201d\u2026\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", "", ln)
+        ln = printable(ln.strip())                  # keep to what the built-in CID font can show
         if ln.startswith("#"):
             title = ln.lstrip("# ").strip()
             if 4 <= len(title) <= 24:

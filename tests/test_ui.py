@@ -172,6 +172,18 @@ def test_ask_returns_answer_with_linked_citations(served):
     assert "常州科教城" in sources
 
 
+def test_first_questions_arriving_together_all_get_answers(served, tmp_path):
+    """A server's first users (or its warm-up and a user) must not race to open the vector store."""
+    from concurrent.futures import ThreadPoolExecutor
+    kb, _, _ = served
+    shutil.copytree(kb.settings.data_dir, tmp_path / "data")       # a store path this process has not opened
+    fresh = KnowledgeBase(kb.settings.replace(data_dir=tmp_path / "data"), embedder=HashEmbedding())
+    fresh.tokenizer.words("预热")                    # jieba already has its own lock; this test is about Chroma
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: fresh.ask("2024年园区高新技术企业净增多少家？"), range(8)))
+    assert all(a.answered for a in answers)
+
+
 def test_filters_restrict_documents_and_bad_dates_are_reported(served):
     from gradio_client.exceptions import AppError
     _, url, _ = served
@@ -265,3 +277,40 @@ def test_login_required_when_users_are_set(tmp_path):
         assert "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     finally:
         app.close()
+
+
+def test_llm_answer_streams_into_the_chat(tmp_path):
+    """With an LLM configured, drafts reach the browser while the model writes; the checked answer replaces them."""
+    import threading
+    from http.server import ThreadingHTTPServer
+    from gradio_client import Client
+    from test_llm import GOOD, POLICY, QUESTION, FakeLLM
+    from ui.app import build_app, launch_options
+    llm = ThreadingHTTPServer(("127.0.0.1", 0), FakeLLM)
+    llm.daemon_threads, llm.requests = True, []
+    llm.script = {"reply": GOOD, "delay": 0.6, "stall_after_first": True}    # a pause after the first chunk
+    threading.Thread(target=llm.serve_forever, daemon=True).start()
+    doc = tmp_path / "policy.txt"
+    doc.write_text(POLICY, encoding="utf-8")
+    settings = load_settings(env={"KB_DATA_DIR": str(tmp_path / "data"), "KB_LLM_MODEL": "fake-model",
+                                  "KB_LLM_URL": f"http://127.0.0.1:{llm.server_address[1]}"})
+    kb = KnowledgeBase(settings, embedder=HashEmbedding())
+    assert [e.status for e in kb.ingest([doc])] == ["ok"]
+    app = build_app(kb)
+    port = _free_port()
+    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                       **launch_options(settings))
+    try:
+        job = Client(f"http://127.0.0.1:{port}/", verbose=False).submit(QUESTION, [], [], "", "", api_name="/ask")
+        final = job.result(timeout=30)
+        shown = [out[0][-1]["content"][0]["text"] for out in job.outputs()]     # the chat after each update
+    finally:
+        app.close()
+        llm.shutdown()
+        llm.server_close()
+    assert llm.requests and llm.requests[0][1]["stream"] is True
+    drafts = [text for text in shown if "生成中" in text]
+    assert any(GOOD[:4] in text and GOOD not in text for text in drafts), shown    # a partial answer was shown
+    answer = final[0][-1]["content"][0]["text"]
+    assert "20万元" in answer and 'href="#cite-1-1"' in answer and "生成中" not in answer
+    assert 'id="cite-1-1"' in final[1] and final[2] == ""

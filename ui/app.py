@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 
 # Before gradio is imported: no analytics calls, no telemetry.
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -77,6 +78,13 @@ def launch_options(settings: Settings) -> dict:
             "max_file_size": f"{settings.max_file_mb:g}mb", "footer_links": [], "show_error": True, "quiet": True}
 
 
+def _warm_up(kb) -> None:
+    try:
+        kb.warm_up()
+    except Exception as err:      # an empty or broken index is reported when someone asks, not here
+        print(f"预热未完成：{err}", flush=True)
+
+
 def serve(host: str | None = None, port: int | None = None) -> None:
     from kb.library import KnowledgeBase
     kb = KnowledgeBase()
@@ -84,6 +92,8 @@ def serve(host: str | None = None, port: int | None = None) -> None:
     port = port or kb.settings.port
     if host not in ("127.0.0.1", "localhost", "::1") and not kb.settings.users:
         print(f"注意：服务监听 {host}，局域网内的其他电脑也能访问；建议设置 KB_USERS 启用登录。", flush=True)
+    # Models and indexes load while gradio starts, not on the first user's question.
+    threading.Thread(target=_warm_up, args=(kb,), name="kb-warm-up", daemon=True).start()
     print(f"常州科技知识库已启动：http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}", flush=True)
     build_app(kb).queue(default_concurrency_limit=4).launch(server_name=host, server_port=port,
                                                             **launch_options(kb.settings))

@@ -1,11 +1,15 @@
 """The 问答 tab: a question box, the conversation, a sources panel and the filters."""
 from __future__ import annotations
 
+import queue
 import re
+import threading
 from dataclasses import dataclass
+from typing import Iterator
 
 import gradio as gr
 
+from kb.answer import Answer
 from kb.errors import KBError
 from kb.retrieve import Filters
 
@@ -31,6 +35,33 @@ def make_filters(docs, kinds, date_from: str, date_to: str) -> Filters:
         if value and not _DATE.match(value):
             raise gr.Error(f"日期“{value}”格式不对，请写成 2021、2021-06 或 2021-06-30")
     return Filters(doc_ids=tuple(docs or ()), kinds=tuple(kinds or ()), date_from=date_from, date_to=date_to)
+
+
+def stream_answer(kb, question: str, filters: Filters) -> Iterator[str | Answer]:
+    """The LLM's draft text as it grows (str, one per burst of tokens), then the final Answer.
+
+    kb.ask runs in a worker thread and hands tokens over a queue; without an LLM only the Answer comes.
+    """
+    events: queue.Queue = queue.Queue()
+
+    def work():
+        try:
+            events.put(("done", kb.ask(question, filters=filters, on_token=lambda t: events.put(("token", t)))))
+        except BaseException as err:       # re-raised on the caller's thread
+            events.put(("error", err))
+
+    threading.Thread(target=work, name="kb-ask", daemon=True).start()
+    draft = ""
+    while True:
+        kind, value = events.get()
+        if kind == "error":
+            raise value
+        if kind == "done":
+            yield value
+            return
+        draft += value
+        if events.empty():                 # one update per burst of tokens, not one per token
+            yield draft
 
 
 @dataclass
@@ -69,17 +100,24 @@ def build_chat_tab(kb) -> ChatTab:
         if not text:
             raise gr.Error("请输入问题")
         filters = make_filters(doc_ids, kind_list, d_from, d_to)
+        if kb.settings.llm_url:         # show the question at once; the model's text follows as it streams
+            yield gr.skip(), render.draft_messages(history, text, ""), gr.skip(), gr.skip()
         try:
-            answer = kb.ask(text, filters=filters)
+            for item in stream_answer(kb, text, filters):
+                if isinstance(item, str):
+                    yield gr.skip(), render.draft_messages(history, text, item), gr.skip(), gr.skip()
+                else:
+                    answer = item
         except KBError as err:
             raise gr.Error(str(err)) from None
         history = [*history, (text, answer)]
-        return history, render.chat_messages(history), render.conversation_sources(history), ""
+        yield history, render.chat_messages(history), render.conversation_sources(history), ""
 
     inputs = [question, pairs, docs, kinds, date_from, date_to]
     outputs = [pairs, chatbot, sources, question]
     send.click(ask, inputs, outputs, api_name="ask")
     question.submit(ask, inputs, outputs, api_visibility="private")
+
     def reset():
         return [], [], render.conversation_sources([])
 

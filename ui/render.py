@@ -10,6 +10,7 @@ from kb.retrieve import Hit
 
 KIND_LABELS = {"magazine": "期刊", "policy": "政策文件", "news": "新闻报道"}
 _MARKER = re.compile(r"\[(\d+)\]")
+_THINKING = re.compile(r"<think>.*?(</think>|$)", re.S)     # a reasoning model's scratchpad, finished or not
 
 
 def anchor(turn: int, n: int) -> str:
@@ -90,6 +91,15 @@ def chat_messages(pairs: list[tuple[str, Answer]]) -> list[dict]:
         messages.append({"role": "user", "content": question})
         messages.append({"role": "assistant", "content": answer_markdown(answer, turn)})
     return messages
+
+
+def draft_messages(pairs: list[tuple[str, Answer]], question: str, draft: str) -> list[dict]:
+    """The conversation while an answer streams in: the model's raw text, not yet checked or linked."""
+    draft = _THINKING.sub("", draft).strip()
+    text = html.escape(draft, quote=False) if draft else "正在检索资料并生成回答……"
+    note = '<br><span class="answer-note">生成中，完成后将核对引用</span>'
+    return [*chat_messages(pairs), {"role": "user", "content": question},
+            {"role": "assistant", "content": text + "▌" + note}]
 
 
 CSS = """
