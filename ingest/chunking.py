@@ -104,6 +104,17 @@ def _section_at(headings: list[tuple[int, int, str]], offset: int, article_start
     return " › ".join(t for _, t in chain)
 
 
+def _past_headings(doc: ParsedDocument, offset: int) -> int:
+    """Where the chunk's own content starts: past heading lines it opens with (a clause line is content)."""
+    for pos, level, title in doc.headings:
+        if pos < offset:
+            continue
+        if pos > offset or doc.text[pos:pos + len(title)] != title or doc.text[pos + len(title):pos + len(title) + 1] not in ("\n", ""):
+            break
+        offset = pos + len(title) + 1
+    return offset
+
+
 def chunk_document(doc: ParsedDocument, size: int = 300, overlap: int = 60) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
@@ -122,7 +133,7 @@ def chunk_document(doc: ParsedDocument, size: int = 300, overlap: int = 60) -> l
             chunks.append(Chunk(
                 chunk_id=chunk_id(doc.meta.doc_id, text, seen), doc_id=doc.meta.doc_id, ord=len(chunks),
                 text=text, start=a, end=b, article=article.title,
-                section=_section_at(doc.headings, a, article.start),
+                section=_section_at(doc.headings, _past_headings(doc, a), article.start),
                 page=_page_at(doc.page_starts, a), page_end=_page_at(doc.page_starts, max(a, b - 1))))
     return chunks
 

@@ -29,6 +29,7 @@ class Paragraph:
     level: int = 0                      # Markdown heading level; 0 for body text
     page: int | None = None             # page where the paragraph starts
     page_marks: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page) inside it
+    label: str = ""                     # for a clause paragraph (第三条 …), its number: the heading it is cited by
 
 
 def is_furniture(line: str) -> bool:

@@ -16,8 +16,14 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".pdf", ".docx", ".html", ".ht
 __all__ = ["parse_file", "chunk_document", "SUPPORTED_SUFFIXES", "content_hash"]
 
 
-def content_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+# Bump when parsing or chunking changes what a file turns into: documents indexed by an older
+# version then count as changed and are re-indexed by the next `kb ingest`.
+INGEST_VERSION = "2"
+
+
+def content_hash(path: Path, salt: str = "") -> str:
+    """Identity of a file's content as indexed: its bytes, the ingest version and any extra salt."""
+    return hashlib.sha256(f"{INGEST_VERSION}|{salt}|".encode() + path.read_bytes()).hexdigest()
 
 
 def _with_page_marks(text: str, page_starts: list[tuple[int, int]]) -> str:
@@ -52,7 +58,7 @@ def parse_file(path: str | Path, metadata: dict | None = None, doc_id: str | Non
             page_starts.append((pos, para.page))
         page_starts += [(pos + off, page) for off, page in para.page_marks]
         if para.level:
-            headings.append((pos, para.level, para.text))
+            headings.append((pos, para.level, para.label or para.text))
         pieces.append(para.text)
         pos += len(para.text) + 1
     text = "\n".join(pieces)

@@ -22,6 +22,8 @@ _NUMBERED_LEVELS = [
     (re.compile(r"^\d{1,2}[.．、]\s*\S"), 3),
 ]
 HEADING_MAX = 40
+CLAUSE_LEVEL = 6          # 第X条: a chunk boundary and a citable section, never an article
+_CLAUSE = re.compile(r"^(第[一二三四五六七八九十百零〇\d]+条)")
 
 
 @dataclass
@@ -64,10 +66,19 @@ def _numbered_level(text: str) -> int:
     return 0
 
 
+def label_clauses(paras: list[Paragraph]) -> None:
+    """Policy clauses (第三条 …) start sections named by their number, whatever else marks the headings."""
+    for para in paras:
+        m = _CLAUSE.match(para.text)
+        if m and not para.level:
+            para.level, para.label = CLAUSE_LEVEL, m.group(1)
+
+
 def assign_headings(paras: list[Paragraph]) -> dict[int, TocEntry]:
     """Give heading levels to paragraphs that act as headings; returns TOC entries matched by paragraph index."""
     matched: dict[int, TocEntry] = {}
     if any(p.level for p in paras):
+        label_clauses(paras)
         return matched
     toc, body_start = table_of_contents(paras)
     if len(toc) >= 3:
@@ -88,13 +99,14 @@ def assign_headings(paras: list[Paragraph]) -> dict[int, TocEntry]:
     for para in paras:
         if para.level and counts[_norm(para.text)] > 1:
             para.level = 4
+    label_clauses(paras)
     return matched
 
 
 def split_articles(paras: list[Paragraph], offsets: list[int], text_len: int, doc_title: str,
                    toc: dict[int, TocEntry]) -> list[Article]:
     """Articles start at the top-most heading level used in the document."""
-    levels = [p.level for p in paras if p.level]
+    levels = [p.level for p in paras if p.level and p.level < CLAUSE_LEVEL]
     if not levels:
         return [Article(title=doc_title, start=0, end=text_len)]
     top = min(levels)

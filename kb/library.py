@@ -1,6 +1,7 @@
 """The knowledge base as a library: what the CLI and the UI both call."""
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import os
 import threading
@@ -124,7 +125,7 @@ class KnowledgeBase:
             if path.is_file() and path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 raise IngestError(f"{name}：不支持的文件类型“{path.suffix or '无扩展名'}”"
                                   f"（支持 {' '.join(SUPPORTED_SUFFIXES)}）")
-            digest = content_hash(path) if path.is_file() else ""
+            digest = self._digest(path) if path.is_file() else ""
             current = self.catalog.document(name)
             if current and current["content_hash"] == digest and current["status"] == "ready":
                 return IngestEvent(index, total, name, "unchanged", f"{name}：内容未变化，跳过", name, current["n_chunks"])
@@ -139,6 +140,7 @@ class KnowledgeBase:
                                    f"{name}：与已索引的 {twin['source']} 内容完全相同，未重复索引",
                                    twin["doc_id"], twin["n_chunks"])
             parsed = parse_file(path)
+            parsed.meta = dataclasses.replace(parsed.meta, content_hash=digest)
             chunks = chunk_document(parsed, self.settings.chunk_size, self.settings.chunk_overlap)
             if not chunks:
                 raise IngestError(f"{name}：没有可索引的文字")
@@ -150,6 +152,10 @@ class KnowledgeBase:
             return IngestEvent(index, total, name, "failed", str(err))
         except OSError as err:
             return IngestEvent(index, total, name, "failed", f"{name}：无法读取文件（{err.strerror or err}）")
+
+    def _digest(self, path: Path) -> str:
+        # Chunking settings are part of what a file turns into: changing them re-indexes on the next ingest.
+        return content_hash(path, salt=f"{self.settings.chunk_size}/{self.settings.chunk_overlap}")
 
     def _publish(self, parsed, path: str, chunks) -> None:
         """Stage → vectors → publish in the catalog → drop old vectors → swap BM25. Queries see old or new, never a mix."""
