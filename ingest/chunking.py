@@ -106,7 +106,7 @@ def _section_at(headings: list[tuple[int, int, str]], offset: int, article_start
 
 def _past_headings(doc: ParsedDocument, offset: int) -> int:
     """Where the chunk's own content starts: past heading lines it opens with (a clause line is content)."""
-    for pos, level, title in doc.headings:
+    for pos, _level, title in doc.headings:
         if pos < offset:
             continue
         if pos > offset or doc.text[pos:pos + len(title)] != title or doc.text[pos + len(title):pos + len(title) + 1] not in ("\n", ""):

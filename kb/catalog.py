@@ -9,7 +9,6 @@ import json
 import sqlite3
 import threading
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 

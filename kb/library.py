@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
-import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
