@@ -19,7 +19,7 @@ from .text import TermWeights
 
 NOT_FOUND = "资料中未找到相关内容。"
 NUMERIC_Q = re.compile(r"多少|几|多大|多高|多长|多久|比例|占比|金额|数量|规模|哪年|哪一年|何时|什么时候|哪天|日期|排名|第几|名次|最高|最低")
-LIST_Q = re.compile(r"哪些|哪几|包括|有什么|分别|几类|几项")
+LIST_Q = re.compile(r"哪些|哪几|哪[“\"「]?[一二三四五六七八九十两\d]+|包括|有什么|分别|几类|几项")
 _DIGIT = re.compile(r"\d")
 # What an answer to a segment must contain, by what the segment asks for (checked in this order).
 _ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|截止|几月|几号|日期")
@@ -191,16 +191,17 @@ def answer_type_ok(segment: str, text: str) -> bool:
     return True
 
 
-def _with_following_figures(c: _Candidate, text: str, max_chars: int) -> _Candidate:
-    """A figure is often qualified by the next clause (…30万元资助，并…最高不超过100万元): take along the
-    following clauses of the same sentence that carry figures too, within 1.6 × max_chars."""
+def _extend(c: _Candidate, text: str, max_chars: int, wanted) -> _Candidate:
+    """Take along the following clauses of the same sentence that carry more of what was asked
+    (`wanted(clause)`), allowing one clause without it in between, within 1.6 × max_chars:
+    …30万元资助，并按…补助，最高不超过100万元 / 实施“四大工程”，即A工程、B工程、C工程…"""
     end, gap = c.end, 0
     for m in _CLAUSE.finditer(text, c.end, c.sentence_end):
         if not m.group() or m.end() - c.start > 1.6 * max_chars:
             break
-        if _DIGIT.search(m.group()):
+        if wanted(m.group()):
             end, gap = m.end(), 0
-        elif gap:            # two clauses without a figure: the run of figures is over
+        elif gap:
             break
         else:
             gap = 1
@@ -238,7 +239,9 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
             missing.append(seg.text)
             continue
         if seg.numeric or _ASKS_MONEY_ANY.search(seg.text):
-            pick = _with_following_figures(pick, hits[pick.hit_index].text, max_chars)
+            pick = _extend(pick, hits[pick.hit_index].text, max_chars, _DIGIT.search)
+        elif seg.listing:
+            pick = _extend(pick, hits[pick.hit_index].text, max_chars, lambda clause: "、" in clause)
         same = next((x for x in chosen if _overlaps(pick, [x])), None)
         if same is None:
             chosen.append(pick)

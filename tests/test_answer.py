@@ -74,3 +74,11 @@ def test_unrelated_passages_are_refused(tokenizer):
 ])
 def test_answer_types(segment, text, ok):
     assert answer_type_ok(segment, text) is ok
+
+
+def test_list_question_takes_along_the_enumeration(tokenizer):
+    a = ask(tokenizer, "2024年常州科教城将实施哪“四大工程”？",
+            "2024年,常州科教城将重点围绕“四个走在前”“四个新”重大任务,大力实施“四大工程”,"
+            "即高职教育提质培优工程、科技创新强基提升工程、产业培育增势赋能工程、产学研协同联动工程,"
+            "加快建设长三角产教融合示范区和科技创新策源地,为常州高质量发展提供更多“原动力”和“新引擎”。")
+    assert a.answered and "产学研协同联动工程" in a.text and "高职教育提质培优工程" in a.text
