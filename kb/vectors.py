@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 from llama_index.core.schema import MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
@@ -25,6 +26,41 @@ def _is_connection_error(err: Exception) -> bool:
                                            "ReadError", "Connection refused", "Could not connect"))
 
 
+class SharedLock:
+    """Many holders at once, or one exclusive holder (used to reopen the store between queries)."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+
+    @contextmanager
+    def shared(self):
+        with self._cond:
+            while self._exclusive:
+                self._cond.wait()
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._shared -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self):
+        with self._cond:
+            while self._exclusive or self._shared:
+                self._cond.wait()
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
 class VectorIndex:
     """Owns the Chroma client and collection; every vector is passed in explicitly (no Chroma embedding)."""
 
@@ -33,6 +69,7 @@ class VectorIndex:
         self._store = None
         self._client = None
         self._connect_lock = threading.Lock()   # concurrent first queries (a server's first users) connect once
+        self._in_use = SharedLock()             # calls share the client; refresh() waits for them to finish
 
     @property
     def location(self) -> str:
@@ -80,9 +117,22 @@ class VectorIndex:
                 self._store = self._connect()
             return self._store
 
+    def refresh(self) -> None:
+        """Reopen the embedded store so this process sees what another process wrote (its HNSW index is
+        read once per client); waits for calls in flight. A server needs no refresh."""
+        if self.settings.chroma_url:
+            return
+        with self._in_use.exclusive():
+            self.close()
+
     def _call(self, fn, *args, **kwargs):
+        """Run fn(store, …) with a store that stays open until it returns."""
+        with self._in_use.shared():
+            return self._call_unguarded(fn, *args, **kwargs)
+
+    def _call_unguarded(self, fn, *args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            return fn(self.store, *args, **kwargs)
         except KBError:
             raise
         except Exception as err:
@@ -102,23 +152,21 @@ class VectorIndex:
         if nodes:
             # Upsert, not add: Chroma ignores add() for an id it holds, so a chunk whose text is unchanged but
             # whose document metadata (date, kind) or heading context changed would keep its stale entry.
-            store = self.store
-            self._call(store.client.upsert, ids=[n.node_id for n in nodes], embeddings=[n.embedding for n in nodes],
-                       metadatas=[node_to_metadata_dict(n, remove_text=True, flat_metadata=store.flat_metadata)
-                                  for n in nodes],
-                       documents=[n.get_content(metadata_mode=MetadataMode.NONE) for n in nodes])
+            self._call(lambda store: store.client.upsert(
+                ids=[n.node_id for n in nodes], embeddings=[n.embedding for n in nodes],
+                metadatas=[node_to_metadata_dict(n, remove_text=True, flat_metadata=store.flat_metadata) for n in nodes],
+                documents=[n.get_content(metadata_mode=MetadataMode.NONE) for n in nodes]))
 
     def ids(self) -> set[str]:
-        collection = self.store.client
         out: set[str] = set()
-        total = self._call(collection.count)
+        total = self._call(lambda store: store.client.count())
         for offset in range(0, total, 5000):
-            out.update(self._call(collection.get, limit=5000, offset=offset, include=[])["ids"])
+            out.update(self._call(lambda store: store.client.get(limit=5000, offset=offset, include=[]))["ids"])
         return out
 
     def delete(self, ids: list[str]) -> None:
         for i in range(0, len(ids), 5000):
-            self._call(self.store.delete_nodes, node_ids=ids[i:i + 5000])
+            self._call(lambda store: store.delete_nodes(node_ids=ids[i:i + 5000]))
 
     def query(self, vector: list[float], k: int, doc_ids=None, kinds=None, date_from="", date_to="") -> list[tuple[str, float]]:
         filters = []
@@ -133,7 +181,7 @@ class VectorIndex:
                                           operator=FilterOperator.LTE))
         query = VectorStoreQuery(query_embedding=vector, similarity_top_k=k,
                                  filters=MetadataFilters(filters=filters, condition=FilterCondition.AND) if filters else None)
-        result = self._call(self.store.query, query)
+        result = self._call(lambda store: store.query(query))
         # ChromaVectorStore reports exp(-distance); cosine distance d gives similarity 1 - d.
         import math
         return [(node_id, 1.0 + math.log(sim)) for node_id, sim in zip(result.ids or [], result.similarities or [])]

@@ -133,3 +133,20 @@ def test_cli_ingest_bad_path_exits_nonzero(tmp_path):
     out = subprocess.run([sys.executable, "-m", "kb.cli.main", "ingest", str(tmp_path / "nope.txt")], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and "文件不存在" in out.stdout
+
+
+def test_reader_process_sees_vectors_another_process_wrote(tmp_path, data_dir):
+    """`kb serve` keeps one KnowledgeBase open while staff run `kb ingest`: new passages must reach its
+    dense search too, not only BM25 (the embedded store reads its index once per client)."""
+    env = {"KB_DATA_DIR": str(data_dir), "KB_EMBED_BACKEND": "hash", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    first = tmp_path / "first.txt"
+    first.write_text("常州科教城获评中国最佳创业园区第一名。", encoding="utf-8")
+    cli = [sys.executable, "-m", "kb.cli.main", "ingest"]
+    assert subprocess.run(cli + [str(first)], cwd=ROOT, env=env, capture_output=True, timeout=120).returncode == 0
+    reader = KnowledgeBase(load_settings(env={"KB_DATA_DIR": str(data_dir), "KB_EMBED_BACKEND": "hash"}))
+    assert reader.search("最佳创业园区")[0].doc_id == "first.txt"        # the reader's store is open now
+    second = tmp_path / "second.txt"
+    second.write_text("溧阳成功入选国家第二批创新型县（市）建设名单。", encoding="utf-8")
+    assert subprocess.run(cli + [str(second)], cwd=ROOT, env=env, capture_output=True, timeout=120).returncode == 0
+    hits = reader.search("溧阳入选创新型县建设名单")
+    assert hits[0].doc_id == "second.txt" and "dense" in hits[0].found_by
