@@ -186,6 +186,21 @@ class KnowledgeBase:
     def _rebuild_bm25(self) -> None:
         self.bm25.build(self.catalog.all_chunks("c.chunk_id, c.tokens"))
 
+    def documents(self) -> list[dict]:
+        """Indexed documents with their catalog fields (title, issue, date, kind, n_chunks, status, …)."""
+        return self.catalog.documents()
+
+    def known_sources(self) -> list[Path]:
+        """Everything to re-index for “reindex all”: the corpus folder, the uploads folder, catalogued files."""
+        folders = [self.settings.corpus_dir, self.settings.uploads_dir]
+        paths = folders + [Path(d["path"]) for d in self.catalog.documents() if d["path"]]
+        out: list[Path] = []
+        for path in paths:
+            inside = any(path != f and path.is_relative_to(f.resolve()) for f in folders)
+            if path.exists() and path not in out and not inside:
+                out.append(path)
+        return out
+
     def remove(self, doc_id: str) -> int:
         """Remove a document (by id or file name) from the catalog, Chroma and BM25; returns chunks removed."""
         with self.writer():
@@ -197,6 +212,10 @@ class KnowledgeBase:
             self.catalog.remove(doc["doc_id"])
             self.vectors.delete(ids)
             self._rebuild_bm25()
+            # An uploaded copy goes too, so that re-indexing everything does not bring the document back.
+            path = Path(doc["path"]) if doc["path"] else None
+            if path and path.is_file() and path.is_relative_to(self.settings.uploads_dir.resolve()):
+                path.unlink()
             return len(ids)
 
     def repair(self) -> dict:

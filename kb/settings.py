@@ -81,6 +81,11 @@ class Settings:
         return self.data_dir / "catalog.sqlite"
 
     @property
+    def uploads_dir(self) -> Path:
+        """Files staff upload in the app are kept here, so re-indexing everything finds them again."""
+        return self.data_dir / "uploads"
+
+    @property
     def embed_cache_path(self) -> Path:
         return self.data_dir / "embed_cache.sqlite"
 

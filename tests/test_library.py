@@ -150,3 +150,20 @@ def test_reader_process_sees_vectors_another_process_wrote(tmp_path, data_dir):
     assert subprocess.run(cli + [str(second)], cwd=ROOT, env=env, capture_output=True, timeout=120).returncode == 0
     hits = reader.search("溧阳入选创新型县建设名单")
     assert hits[0].doc_id == "second.txt" and "dense" in hits[0].found_by
+
+
+def test_reindex_all_sources_and_removing_an_upload_deletes_its_copy(tmp_path, data_dir, hash_embedder):
+    kb = _kb(data_dir, hash_embedder)
+    kb.settings.uploads_dir.mkdir(parents=True)
+    upload = kb.settings.uploads_dir / "简报.txt"
+    upload.write_text("常州新增3家国家级科技企业孵化器。", encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("溧阳成功入选国家第二批创新型县（市）建设名单。", encoding="utf-8")
+    list(kb.ingest([upload, elsewhere]))
+    sources = kb.known_sources()
+    assert kb.settings.corpus_dir in sources and kb.settings.uploads_dir in sources
+    assert elsewhere.resolve() in [p.resolve() for p in sources] and upload not in sources
+    kb.remove("简报.txt")
+    assert not upload.exists() and elsewhere.exists()
+    kb.remove("elsewhere.txt")
+    assert elsewhere.exists()                     # files outside the uploads folder are never deleted

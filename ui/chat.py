@@ -26,7 +26,7 @@ _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 def doc_choices(kb) -> list[tuple[str, str]]:
-    return [(f"{d['title']}（{d['date']}）" if d["date"] else d["title"], d["doc_id"]) for d in kb.catalog.documents()]
+    return [(f"{d['title']}（{d['date']}）" if d["date"] else d["title"], d["doc_id"]) for d in kb.documents()]
 
 
 def make_filters(docs, kinds, date_from: str, date_to: str) -> Filters:

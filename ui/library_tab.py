@@ -1,7 +1,6 @@
 """The 文档库 tab: the document table, uploads with per-file results, removal and re-indexing."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import gradio as gr
 
@@ -19,18 +18,14 @@ CONFIRM_JS = (f"(d) => (!d || confirm('确定删除所选文档？删除后需�
 DOC_STATUS = {"ready": "可检索", "staging": "索引中"}
 
 
-def uploads_dir(kb) -> Path:
-    return kb.settings.data_dir / "uploads"
-
-
 def doc_rows(kb) -> list[list]:
     return [[d["title"], d["issue"], d["date"], KIND_LABELS.get(d["kind"], d["kind"]), d["n_chunks"],
              DOC_STATUS.get(d["status"], d["status"]), (d["ingested_at"] or "").replace("T", " "), d["doc_id"]]
-            for d in kb.catalog.documents()]
+            for d in kb.documents()]
 
 
 def summary(kb) -> str:
-    docs = kb.catalog.documents()
+    docs = kb.documents()
     return f"共 **{len(docs)}** 个文档、**{sum(d['n_chunks'] for d in docs)}** 个片段。数据目录：`{kb.settings.data_dir}`"
 
 
@@ -43,26 +38,6 @@ def run_ingest(kb, paths, progress) -> list[list[str]]:
         return [[e.name, STATUS_LABELS[e.status], e.message] for e in kb.ingest(paths, progress=report)]
     except KBError as err:
         raise gr.Error(str(err)) from None
-
-
-def all_sources(kb) -> list[Path]:
-    """Everything the library knows about: the corpus folder, the uploads folder, and catalogued files."""
-    paths = [kb.settings.corpus_dir, uploads_dir(kb)]
-    paths += [Path(d["path"]) for d in kb.catalog.documents() if d["path"]]
-    seen, out = set(), []
-    for p in paths:
-        inside = any(p.is_relative_to(folder) for folder in paths[:2] if folder != p)
-        if p.exists() and p not in seen and not inside:
-            seen.add(p)
-            out.append(p)
-    return out
-
-
-def forget_upload(kb, doc: dict | None) -> None:
-    """A removed document that came in through the upload box: delete its copy, so re-indexing won't revive it."""
-    path = Path(doc["path"]) if doc and doc.get("path") else None
-    if path and path.is_relative_to(uploads_dir(kb).resolve()) and path.is_file():
-        path.unlink()
 
 
 def build_library_tab(kb, doc_filter: gr.Dropdown):
@@ -88,7 +63,7 @@ def build_library_tab(kb, doc_filter: gr.Dropdown):
     def on_upload(paths, progress=gr.Progress()):
         if not paths:
             raise gr.Error("请先选择要上传的文件")
-        stored, rejected = store_uploads(list(paths), uploads_dir(kb), limit)
+        stored, rejected = store_uploads(list(paths), kb.settings.uploads_dir, limit)
         rows = [[r.name, "失败", f"{r.name}：{r.reason}"] for r in rejected]
         if stored:
             rows += run_ingest(kb, stored, progress)
@@ -99,16 +74,14 @@ def build_library_tab(kb, doc_filter: gr.Dropdown):
             return gr.skip()
         if not doc_id:
             raise gr.Error("请先选择要删除的文档")
-        doc = kb.catalog.document(doc_id)
         try:
             n = kb.remove(doc_id)
         except KBError as err:
             raise gr.Error(str(err)) from None
-        forget_upload(kb, doc)
         return [[doc_id, "已删除", f"{doc_id}：已删除（{n} 个片段）"]]
 
     def on_reindex(progress=gr.Progress()):
-        return run_ingest(kb, all_sources(kb), progress)
+        return run_ingest(kb, kb.known_sources(), progress)
 
     def refresh():
         choices = doc_choices(kb)

@@ -46,7 +46,8 @@ def cmd_ingest(args) -> int:
             sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[:40]:<40}")
             sys.stderr.flush()
 
-    for event in kb.ingest(args.paths or None, progress=progress):
+    paths = kb.known_sources() if args.all else (args.paths or None)
+    for event in kb.ingest(paths, progress=progress):
         if show_bar:
             sys.stderr.write("\r" + " " * 90 + "\r")
         failed += event.failed
@@ -181,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="索引文件或文件夹（默认：内置语料 corpus/）")
     p.add_argument("paths", nargs="*", help="文件或文件夹")
+    p.add_argument("--all", action="store_true", help="重新索引全部：内置语料、上传的文件和已入库的文件（未变化的自动跳过）")
     p.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
     p.set_defaults(func=cmd_ingest)
 
