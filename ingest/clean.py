@@ -65,9 +65,7 @@ def clean_lines(raw: str) -> list[str]:
             out.append(line)
             continue
         line = line.strip().replace("\u3000", " ")
-        if line.startswith(PAGE_MARK):
-            out.append(line)
-        elif line and not is_furniture(line):
+        if line and not is_furniture(line):
             out.append(line)
     return out
 

@@ -38,10 +38,12 @@ def _with_page_marks(text: str, page_starts: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-def parse_file(path: str | Path, metadata: dict | None = None, doc_id: str | None = None) -> ParsedDocument:
+def parse_file(path: str | Path, metadata: dict | None = None, doc_id: str | None = None,
+               digest: str | None = None) -> ParsedDocument:
     """Read, clean and structure one file. Raises IngestError with a Chinese message for bad input.
 
     `metadata` overrides what is guessed; by default it comes from a metadata.toml next to the file.
+    `digest` is the content hash the caller already computed (else it is computed here).
     """
     path = Path(path)
     raw = read_file(path)
@@ -70,7 +72,7 @@ def parse_file(path: str | Path, metadata: dict | None = None, doc_id: str | Non
     meta = DocMeta(doc_id=doc_id or path.name, title=fields.get("title", path.stem),
                    publication=fields.get("publication", ""), issue=fields.get("issue", ""),
                    date=fields.get("date", ""), kind=fields.get("kind", "news"), source=path.name,
-                   content_hash=content_hash(path))
+                   content_hash=digest or content_hash(path))
     articles = split_articles(paras, offsets, len(text), meta.title, toc)
     return ParsedDocument(meta=meta, text=text, articles=articles, page_starts=page_starts,
                           headings=headings, warnings=list(raw.warnings))

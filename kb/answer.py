@@ -9,6 +9,7 @@ Weights were set on the dev set; docs/quality.md has the figures and the failure
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -84,7 +85,7 @@ class _Candidate:
     start: int
     end: int
     text: str
-    passage: str
+    passage: str               # article, section and the whole passage, lower-cased: context for the question
     sentence_end: int = 0      # end of the sentence the candidate is cut from
 
 
@@ -151,7 +152,7 @@ def _score(c: _Candidate, seg: _Segment, whole: TermWeights, others: list[_Segme
     # The sentence must hold what is asked (focus clause, answer head); the rest of the question may be
     # held by the passage around it (title, neighbouring sentences).
     cov = seg.terms.coverage(c.text)
-    score = 0.25 * cov + 0.3 * seg.focus.coverage(c.text) + 0.25 * whole.coverage(c.passage + c.text)
+    score = 0.25 * cov + 0.3 * seg.focus.coverage(c.text) + 0.25 * whole.coverage(c.passage)
     if seg.head.terms:
         score += 0.2 * seg.head.coverage(c.text)
     if seg.previous is not None:
@@ -207,7 +208,7 @@ def _extend(c: _Candidate, text: str, max_chars: int, wanted) -> _Candidate:
             gap = 1
     if end == c.end:
         return c
-    return _Candidate(c.hit_index, c.start, end, text[c.start:end], c.passage, c.sentence_end)
+    return dataclasses.replace(c, end=end, text=text[c.start:end])
 
 
 def _answers(seg: _Segment, text: str) -> bool:
@@ -242,14 +243,16 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
             pick = _extend(pick, hits[pick.hit_index].text, max_chars, _DIGIT.search)
         elif seg.listing:
             pick = _extend(pick, hits[pick.hit_index].text, max_chars, lambda clause: "、" in clause)
-        same = next((x for x in chosen if _overlaps(pick, [x])), None)
+        same = next((n for n, x in enumerate(chosen) if _overlaps(pick, [x])), None)
         if same is None:
             chosen.append(pick)
-        elif max(same.end, pick.end) - min(same.start, pick.start) <= 1.5 * max_chars:
+        else:
             # Two parts answered by overlapping text: quote their union once.
-            same.start, same.end = min(same.start, pick.start), max(same.end, pick.end)
+            a, b = min(chosen[same].start, pick.start), max(chosen[same].end, pick.end)
+            if b - a <= 1.5 * max_chars:
+                chosen[same] = dataclasses.replace(pick, start=a, end=b, text=hits[pick.hit_index].text[a:b])
     # Support: how much of the whole question the chosen sentences and their passages hold.
-    coverage = max((whole.coverage(c.passage + " " + c.text) for c in chosen), default=0.0)
+    coverage = max((whole.coverage(c.passage) for c in chosen), default=0.0)
     if not chosen or coverage < min_coverage:
         return Answer(question, NOT_FOUND, False, related=tuple(hits[:3]), coverage=coverage)
 

@@ -21,9 +21,6 @@ class Bm25Index:
 
     def version(self) -> str | None:
         """Changes whenever any process publishes or removes a document."""
-        return self._version()
-
-    def _version(self) -> str | None:
         marker = self.folder / "current"
         return marker.read_text().strip() if marker.is_file() else None
 
@@ -47,7 +44,7 @@ class Bm25Index:
             shutil.rmtree(old, ignore_errors=True)
 
     def _ensure_loaded(self) -> None:
-        version = self._version()
+        version = self.version()
         if version == self._loaded_version:
             return
         with self._lock:

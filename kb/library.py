@@ -1,7 +1,6 @@
 """The knowledge base as a library: what the CLI and the UI both call."""
 from __future__ import annotations
 
-import dataclasses
 import fcntl
 import threading
 from contextlib import contextmanager
@@ -143,8 +142,7 @@ class KnowledgeBase:
                 return IngestEvent(index, total, name, "duplicate",
                                    f"{name}：与已索引的 {twin['source']} 内容完全相同，未重复索引",
                                    twin["doc_id"], twin["n_chunks"])
-            parsed = parse_file(path)
-            parsed.meta = dataclasses.replace(parsed.meta, content_hash=digest)
+            parsed = parse_file(path, digest=digest)
             chunks = chunk_document(parsed, self.settings.chunk_size, self.settings.chunk_overlap)
             if not chunks:
                 raise IngestError(f"{name}：没有可索引的文字")
@@ -234,7 +232,7 @@ class KnowledgeBase:
             rows = [r for r in self.catalog.all_chunks(
                 "c.chunk_id, c.doc_id, c.index_text, d.kind, d.date") if r["chunk_id"] in missing]
             self._add_vectors(rows)
-        rebuilt = set(self.bm25.stored_ids()) != wanted or not self.bm25._version()
+        rebuilt = set(self.bm25.stored_ids()) != wanted or not self.bm25.version()
         if rebuilt:
             self._rebuild_bm25()
         return {"removed_vectors": len(extra), "added_vectors": len(missing), "bm25_rebuilt": rebuilt}
@@ -271,8 +269,8 @@ class KnowledgeBase:
         self._follow_other_writers()
         n = max(self.settings.candidates, top_k)
         allowed = self.catalog.filter_chunk_ids(filters.doc_ids, filters.kinds, filters.date_from, filters.date_to)
-        terms = self.tokenizer.expand(self.tokenizer.query_terms(question))
-        ranked = {"bm25": self.bm25.search(terms, n, allowed)}
+        question_terms = self.tokenizer.query_terms(question)
+        ranked = {"bm25": self.bm25.search(self.tokenizer.expand(question_terms), n, allowed)}
         vector = self.embedder.get_query_embedding(question)
         ranked["dense"] = self.vectors.query(vector, n, filters.doc_ids, filters.kinds,
                                              filters.date_from, filters.date_to)
@@ -284,27 +282,29 @@ class KnowledgeBase:
         rows = self.catalog.chunks(list(fused))
         if self.settings.coverage_weight:
             # Rank fusion rewards agreement; coverage rewards passages that hold every part of the question.
-            terms = TermWeights(self.tokenizer.query_terms(question), self.bm25.idf, self.tokenizer.aliases)
+            weighted = TermWeights(question_terms, self.bm25.idf, self.tokenizer.aliases)
             for chunk_id, row in rows.items():
-                fused[chunk_id] += self.settings.coverage_weight * terms.coverage(row["index_text"])
+                fused[chunk_id] += self.settings.coverage_weight * weighted.coverage(row["index_text"])
         order = sorted(fused, key=lambda cid: -fused[cid])
         return make_hits(order, fused, ranked, rows)[:top_k]
 
     def warm_up(self) -> None:
         """Load what a first question needs (jieba and its tagger, the embedding model, Chroma, BM25) without
         asking the LLM; a server calls this in the background so its first user does not wait for it."""
-        from .answer import extractive_answer
         question = "常州市对首次认定的高新技术企业有哪些奖励？"
-        extractive_answer(question, self.search(question), self.tokenizer, self.bm25.idf)
+        self._extractive(question, self.search(question))
+
+    def _extractive(self, question: str, hits: list[Hit]):
+        from .answer import extractive_answer
+        return extractive_answer(question, hits, self.tokenizer, self.bm25.idf,
+                                 min_coverage=self.settings.answer_min_coverage,
+                                 max_sentences=self.settings.answer_max_sentences)
 
     def ask(self, question: str, filters: Filters | None = None, on_token: Callable[[str], None] | None = None):
         """Answer from the retrieved passages: extractive, or the LLM (KB_LLM_URL) with the extractive answer as
         fallback. on_token gets the model's raw text as it streams (before verification; LLM only)."""
-        from .answer import extractive_answer
         hits = self.search(question, top_k=self.settings.top_k, filters=filters)
-        answer = extractive_answer(question, hits, self.tokenizer, self.bm25.idf,
-                                   min_coverage=self.settings.answer_min_coverage,
-                                   max_sentences=self.settings.answer_max_sentences)
+        answer = self._extractive(question, hits)
         if not self.settings.llm_url:
             return answer
         from .llm_answer import llm_answer

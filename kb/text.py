@@ -131,12 +131,15 @@ class TermWeights:
     UNSEEN_FACTOR = 0.5
 
     def __init__(self, terms: list[str], idf, aliases: dict[str, set[str]]):
-        self.terms = [t for t in terms if len(t) > 1 or not t.isascii()]
         unseen = idf("\x00")    # the IDF of a word no passage holds
         self.weights = {t: min(w, self.IDF_CAP) * (0.5 if t.isdigit() else 1.0) * (self.UNSEEN_FACTOR if w >= unseen else 1.0)
-                        for t, w in ((t, idf(t)) for t in self.terms)}
+                        for t, w in ((t, idf(t)) for t in terms if len(t) > 1 or not t.isascii())}
         self.aliases = aliases
         self.total = sum(self.weights.values()) or 1.0
+
+    @property
+    def terms(self) -> list[str]:
+        return list(self.weights)
 
     def present(self, term: str, text: str) -> bool:
         return term in text or any(a in text for a in self.aliases.get(term, ()))

@@ -1,6 +1,7 @@
 """The Chroma side, through llama-index's ChromaVectorStore: embedded on disk by default, a server by URL."""
 from __future__ import annotations
 
+import math
 import threading
 from contextlib import contextmanager
 from urllib.parse import urlparse
@@ -125,21 +126,18 @@ class VectorIndex:
         with self._in_use.exclusive():
             self.close()
 
-    def _call(self, fn, *args, **kwargs):
-        """Run fn(store, …) with a store that stays open until it returns."""
+    def _call(self, fn):
+        """Run fn(store) with a store that stays open until it returns."""
         with self._in_use.shared():
-            return self._call_unguarded(fn, *args, **kwargs)
-
-    def _call_unguarded(self, fn, *args, **kwargs):
-        try:
-            return fn(self.store, *args, **kwargs)
-        except KBError:
-            raise
-        except Exception as err:
-            self.close()   # reconnect next time: a server that went away may come back
-            if self.settings.chroma_url and _is_connection_error(err):
-                raise KBError(self._unreachable(err)) from None
-            raise KBError(f"向量库操作失败（{self.location}）：{type(err).__name__}: {err}") from None
+            try:
+                return fn(self.store)
+            except KBError:
+                raise
+            except Exception as err:
+                self.close()   # reconnect next time: a server that went away may come back
+                if self.settings.chroma_url and _is_connection_error(err):
+                    raise KBError(self._unreachable(err)) from None
+                raise KBError(f"向量库操作失败（{self.location}）：{type(err).__name__}: {err}") from None
 
     def add(self, rows: list[dict], vectors: list[list[float]]) -> None:
         # The SOURCE relationship matters: llama-index writes metadata["doc_id"] = ref_doc_id ("None" without it),
@@ -183,5 +181,4 @@ class VectorIndex:
                                  filters=MetadataFilters(filters=filters, condition=FilterCondition.AND) if filters else None)
         result = self._call(lambda store: store.query(query))
         # ChromaVectorStore reports exp(-distance); cosine distance d gives similarity 1 - d.
-        import math
         return [(node_id, 1.0 + math.log(sim)) for node_id, sim in zip(result.ids or [], result.similarities or [])]
