@@ -87,6 +87,10 @@ class _Candidate:
     text: str
     passage: str               # article, section and the whole passage, lower-cased: context for the question
     sentence_end: int = 0      # end of the sentence the candidate is cut from
+    # The opening clause of the sentence (or ；-list) the candidate continues: 2024年，A；B；C holds the
+    # year for C too. Quoted before the candidate (with ……) when it holds words of the question.
+    lead: tuple[int, int] | None = None
+    with_lead: bool = False
 
 
 def question_segments(question: str) -> list[str]:
@@ -108,19 +112,56 @@ def _clause_windows(text: str, a: int, b: int, max_chars: int) -> list[tuple[int
     return windows
 
 
+_UNIT_END = re.compile(r"[。！？!?\n][”’」』）)\"']*\s*$")
+_LEAD_MAX = 24
+
+
+def _lead(text: str, unit_start: int, a: int) -> tuple[int, int] | None:
+    """The first clause of the unit starting at unit_start, when the span starting at a lies beyond it."""
+    m = re.match(r"[^，,：:；;。！？!?\n]{2,%d}[，,：:]" % _LEAD_MAX, text[unit_start:a])
+    return (unit_start, unit_start + m.end()) if m else None
+
+
 def _candidates(hits: list[Hit], max_chars: int) -> list[_Candidate]:
     out = []
     for i, hit in enumerate(hits):
         context = f"{hit.article} {hit.section} {hit.text}".lower()
         sentences = split_sentences(hit.text)
+        unit_start = 0
         for n, (a, b) in enumerate(sentences):
+            if n == 0 or _UNIT_END.search(hit.text[sentences[n - 1][0]:sentences[n - 1][1]]):
+                unit_start = a
             # A sentence that leans on the one before it (现场，… / 会上，…) is only quoted with that one.
             if n and _ANAPHORA.match(hit.text[a:b]) and b - sentences[n - 1][0] <= 1.5 * max_chars:
                 spans = [(sentences[n - 1][0], b)]
             else:
                 spans = [(a, b)] if b - a <= max_chars else _clause_windows(hit.text, a, b, max_chars)
-            out += [_Candidate(i, x, y, hit.text[x:y], context, b) for x, y in spans if y - x >= 6]
+            out += [_Candidate(i, x, y, hit.text[x:y], context, b, _lead(hit.text, unit_start, x))
+                    for x, y in spans if y - x >= 6]
     return out
+
+
+def _with_lead(c: _Candidate, seg: "_Segment", text: str) -> _Candidate:
+    """The candidate with its lead clause, when the lead holds words of the question part the candidate lacks."""
+    if c.lead is None:
+        return c
+    lead = text[c.lead[0]:c.lead[1]]
+    if seg.terms.matched_weight(lead + c.text) <= seg.terms.matched_weight(c.text):
+        return c
+    if not text[c.lead[1]:c.start].strip():      # adjacent: simply start earlier
+        return dataclasses.replace(c, start=c.lead[0], text=text[c.lead[0]:c.end], lead=None)
+    return _respan(dataclasses.replace(c, with_lead=True), text, c.start, c.end)
+
+
+def _spans(c: _Candidate) -> list[tuple[int, int]]:
+    return ([c.lead] if c.with_lead else []) + [(c.start, c.end)]
+
+
+def _respan(c: _Candidate, text: str, start: int, end: int) -> _Candidate:
+    """The candidate over text[start:end], keeping its lead while the lead still lies before it."""
+    with_lead = c.with_lead and c.lead is not None and c.lead[1] < start
+    c = dataclasses.replace(c, start=start, end=end, with_lead=with_lead)
+    return dataclasses.replace(c, text="……".join(text[a:b] for a, b in _spans(c)))
 
 
 @dataclass
@@ -206,9 +247,7 @@ def _extend(c: _Candidate, text: str, max_chars: int, wanted) -> _Candidate:
             break
         else:
             gap = 1
-    if end == c.end:
-        return c
-    return dataclasses.replace(c, end=end, text=text[c.start:end])
+    return c if end == c.end else _respan(c, text, c.start, end)
 
 
 def _answers(seg: _Segment, text: str) -> bool:
@@ -232,7 +271,8 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
         seg.previous = before.terms
     for seg in segments:
         others = [o for o in segments if o is not seg]
-        scored = sorted(((_score(c, seg, whole, others), c) for c in candidates), key=lambda sc: -sc[0])
+        pool = [_with_lead(c, seg, hits[c.hit_index].text) for c in candidates]
+        scored = sorted(((_score(c, seg, whole, others), c) for c in pool), key=lambda sc: -sc[0])
         # The best sentence that holds the kind of fact asked for, unless it is much weaker than the best.
         best = scored[0][0] if scored else 0.0
         pick = next((c for sc, c in scored if sc >= best - type_slack and _answers(seg, c.text)), None)
@@ -250,7 +290,7 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
             # Two parts answered by overlapping text: quote their union once.
             a, b = min(chosen[same].start, pick.start), max(chosen[same].end, pick.end)
             if b - a <= 1.5 * max_chars:
-                chosen[same] = dataclasses.replace(pick, start=a, end=b, text=hits[pick.hit_index].text[a:b])
+                chosen[same] = _respan(pick, hits[pick.hit_index].text, a, b)
     # Support: how much of the whole question the chosen sentences and their passages hold.
     coverage = max((whole.coverage(c.passage) for c in chosen), default=0.0)
     if not chosen or coverage < min_coverage:
@@ -260,11 +300,10 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
     citations: dict[int, list] = {}
     pieces = []
     for cand in chosen:
-        a, b = cand.start, cand.end
         hit = hits[cand.hit_index]
         n = numbers.setdefault(cand.hit_index, len(numbers) + 1)
-        citations.setdefault(cand.hit_index, []).append((a, b))
-        quote = hit.text[a:b].strip().rstrip("，,：:；;。").replace("\n", " ")
+        citations.setdefault(cand.hit_index, []).extend(_spans(cand))
+        quote = "……".join(hit.text[a:b].strip().rstrip("，,：:；;。") for a, b in _spans(cand)).replace("\n", " ")
         pieces.append(f"{quote}[{n}]")
     text = "；".join(pieces) + "。"
     cites = tuple(

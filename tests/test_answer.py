@@ -82,3 +82,13 @@ def test_list_question_takes_along_the_enumeration(tokenizer):
             "即高职教育提质培优工程、科技创新强基提升工程、产业培育增势赋能工程、产学研协同联动工程,"
             "加快建设长三角产教融合示范区和科技创新策源地,为常州高质量发展提供更多“原动力”和“新引擎”。")
     assert a.answered and "产学研协同联动工程" in a.text and "高职教育提质培优工程" in a.text
+
+
+def test_item_of_a_semicolon_list_is_quoted_with_the_lists_opening_clause(tokenizer):
+    a = ask(tokenizer, "园区2024年人才互聘规模控制在多少？",
+            "2024年,园区服务企业1200家以上,完成技术合同登记额10亿元以上;培育技术经理人100名以上;"
+            "高层次人才双岗互聘1000人以内;产教联盟平台解决企业技术需求200项以上。")
+    assert a.answered and "1000人以内" in a.text and "2024年" in a.text
+    assert "1200家" not in a.text                     # the opening clause only, not the first item whole
+    cite = a.citations[0]
+    assert len(cite.spans) == 2 and cite.hit.text[slice(*cite.spans[0])].startswith("2024年")
