@@ -21,8 +21,14 @@ from .text import TermWeights
 NOT_FOUND = "资料中未找到相关内容。"
 NUMERIC_Q = re.compile(r"多少|几|多大|多高|多长|多久|比例|占比|金额|数量|规模|哪年|哪一年|何时|什么时候|哪天|日期|排名|第几|名次|最高|最低")
 LIST_Q = re.compile(r"哪些|哪几|哪[“\"「]?[一二三四五六七八九十两\d]+|包括|有什么|分别|几类|几项")
+RARE_IDF = 5.0          # a word in a handful of passages: names one thing, not a kind of thing
 _DIGIT = re.compile(r"\d")
 # What an answer to a segment must contain, by what the segment asks for (checked in this order).
+# Asks for a person by name (局长是谁, 谁带的队, 叫什么名字), not for whoever did something (谁出资: a company).
+_ASKS_PERSON = re.compile(r"(?:长|主任|书记|负责人|带头人|创始人|院士|教授|专家|主席|经理)(?:是谁|叫什么|叫啥|的名字|的姓名)"
+                          r"|谁带的队|谁带队|谁率队|叫什么名字|姓名")
+_ASKS_TIME = re.compile(r"几点|几时|什么时间|营业时间|开放时间")
+_HAS_TIME = re.compile(r"\d+\s*[:：点时]|上午|下午|晚上|凌晨|全天")
 _ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|截止|几月|几号|日期")
 _HAS_DATE = re.compile(r"\d+\s*月|\d+\s*日|[一二三四五六七八九十]+月|月底|月初|年底|年初|上半年|下半年")
 _ASKS_MONEY = re.compile(r"钱|资助|补贴|补助|奖励|奖金|资金|经费|金额|利润|收入|营收|投资|融资|价格|售价|预算")
@@ -176,17 +182,23 @@ class _Segment:
     defining: bool
     defined: str = ""       # for 'X 指什么', the X (last quoted phrase) whose definition is wanted
     previous: TermWeights | None = None   # a later part often omits its subject (…？2024年规模怎么控制？)
+    # Noun phrases with rare qualifiers, as ([(qualifier, seen in the corpus)], head): 博士后科研工作站
+    phrases: list[tuple[list[tuple[str, bool]], str]] = field(default_factory=list)
 
 
-def _segment(text: str, tokenizer, idf) -> _Segment:
+def _segment(text: str, tokenizer, idf, soft: float = 0.0) -> _Segment:
+    unseen = idf("\x00")
     clauses = [c for c in re.split(r"[，,、]", text) if c.strip()] or [text]
     focus = next((c for c in reversed(clauses) if _QUESTION_WORD.search(c)), clauses[-1])
-    return _Segment(text, TermWeights(tokenizer.query_terms(text), idf, tokenizer.aliases),
+    # The part's words as a whole may match softly; its focus and answer head name what is asked: exactly.
+    return _Segment(text, TermWeights(tokenizer.query_terms(text), idf, tokenizer.aliases, soft),
                     TermWeights(tokenizer.query_terms(focus), idf, tokenizer.aliases),
                     TermWeights([w for w in tokenizer.words(" ".join(tokenizer.answer_head(text)))
                                  if not NUMERIC_Q.search(w)], idf, tokenizer.aliases),
                     bool(NUMERIC_Q.search(text)), bool(LIST_Q.search(text)), bool(_DEFINE_Q.search(text)),
-                    (re.findall(r"[“\"「]([^”\"」]{1,20})[”\"」]", text) or [""])[-1])
+                    (re.findall(r"[“\"「]([^”\"」]{1,20})[”\"」]", text) or [""])[-1],
+                    phrases=[(rare, head) for mods, head in tokenizer.noun_phrases(text)
+                             if len(head) > 1 and (rare := [(m, idf(m) < unseen) for m in mods if len(m) > 1 and idf(m) >= RARE_IDF])])
 
 
 def _score(c: _Candidate, seg: _Segment, whole: TermWeights, others: list[_Segment]) -> float:
@@ -220,6 +232,8 @@ def _overlaps(c: _Candidate, chosen: list[_Candidate]) -> bool:
 
 def answer_type_ok(segment: str, text: str) -> bool:
     """Does text hold the kind of fact the segment asks for (a date, an amount of money, a number)?"""
+    if _ASKS_TIME.search(segment):
+        return bool(_HAS_TIME.search(text))
     if _ASKS_DATE.search(segment):
         return bool(_HAS_DATE.search(text))
     if _ASKS_DOCUMENT.search(segment):
@@ -250,6 +264,35 @@ def _extend(c: _Candidate, text: str, max_chars: int, wanted) -> _Candidate:
     return c if end == c.end else _respan(c, text, c.start, end)
 
 
+def _names_another(seg: _Segment, c: _Candidate) -> bool:
+    """The passage does not speak of the thing asked about: a rare word qualifying it (博士后 in 博士后科研工作站)
+    is not there. A qualifier no passage holds (化工企业整治) only rules out a sentence that names the head
+    (综合整治): it may be the question's own wording."""
+    text = c.text.lower()
+    return any(not seg.terms.present(m, c.passage) and (seen or head in text)
+               for mods, head in seg.phrases for m, seen in mods)
+
+
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+_RELATIVE_YEAR = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
+
+
+def _years_held(segment: str, c: _Candidate, date: str) -> bool:
+    """Every year the question part names is in the candidate's passage, or is what the passage calls
+    今年/去年/前年, or, when the sentence names no year, the year its document dates from (magazines rarely
+    name the current year). A question about 2021 is not answered by a sentence about 2015 and 2020."""
+    years = set(_YEAR.findall(segment))
+    if not years:
+        return True
+    held = set(_YEAR.findall(c.passage))
+    if _YEAR.match(date or ""):
+        year = int(date[:4])
+        held.update(str(year + d) for w, d in _RELATIVE_YEAR.items() if w in c.passage)
+        if not _YEAR.search(c.text):
+            held.add(str(year))
+    return years <= held
+
+
 def _answers(seg: _Segment, text: str) -> bool:
     """The sentence holds the kind of fact asked for; for a figure, it also names what the figure is of
     (净利润是多少 is not answered by a sentence about 营业收入)."""
@@ -259,14 +302,15 @@ def _answers(seg: _Segment, text: str) -> bool:
 
 
 def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_coverage: float = 0.5,
-                      max_sentences: int = 3, max_chars: int = 100, type_slack: float = 0.3) -> Answer:
+                      max_sentences: int = 3, max_chars: int = 100, type_slack: float = 0.3,
+                      soft: float = 0.0) -> Answer:
     if not hits:
         return Answer(question, NOT_FOUND, False)
-    whole = TermWeights(tokenizer.query_terms(question), idf, tokenizer.aliases)
+    whole = TermWeights(tokenizer.query_terms(question), idf, tokenizer.aliases, soft)
     candidates = _candidates(hits, max_chars)
     chosen: list[_Candidate] = []
     missing: list[str] = []
-    segments = [_segment(s, tokenizer, idf) for s in question_segments(question)[:max_sentences]]
+    segments = [_segment(s, tokenizer, idf, soft) for s in question_segments(question)[:max_sentences]]
     for before, seg in zip(segments, segments[1:]):
         seg.previous = before.terms
     for seg in segments:
@@ -275,14 +319,21 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
         scored = sorted(((_score(c, seg, whole, others), c) for c in pool), key=lambda sc: -sc[0])
         # The best sentence that holds the kind of fact asked for, unless it is much weaker than the best.
         best = scored[0][0] if scored else 0.0
-        pick = next((c for sc, c in scored if sc >= best - type_slack and _answers(seg, c.text)), None)
-        if pick is None:
+        pick = next((c for sc, c in scored if sc >= best - type_slack and _answers(seg, c.text)
+                     and not _names_another(seg, c)
+                     and (not _ASKS_PERSON.search(seg.text) or tokenizer.has_person_name(c.text))), None)
+        # The best answer is about another year: the year asked about is not in the passages.
+        if pick is None or not _years_held(seg.text, pick, hits[pick.hit_index].date):
             missing.append(seg.text)
             continue
         if seg.numeric or _ASKS_MONEY_ANY.search(seg.text):
             pick = _extend(pick, hits[pick.hit_index].text, max_chars, _DIGIT.search)
         elif seg.listing:
             pick = _extend(pick, hits[pick.hit_index].text, max_chars, lambda clause: "、" in clause)
+        if pick.with_lead and any(x.hit_index == pick.hit_index and a < pick.lead[1] and pick.lead[0] < b
+                                  for x in chosen for a, b in _spans(x)):
+            # Its lead is already quoted with another part of the answer.
+            pick = _respan(dataclasses.replace(pick, with_lead=False), hits[pick.hit_index].text, pick.start, pick.end)
         same = next((n for n, x in enumerate(chosen) if _overlaps(pick, [x])), None)
         if same is None:
             chosen.append(pick)

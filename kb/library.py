@@ -282,7 +282,7 @@ class KnowledgeBase:
         rows = self.catalog.chunks(list(fused))
         if self.settings.coverage_weight:
             # Rank fusion rewards agreement; coverage rewards passages that hold every part of the question.
-            weighted = TermWeights(question_terms, self.bm25.idf, self.tokenizer.aliases)
+            weighted = TermWeights(question_terms, self.bm25.idf, self.tokenizer.aliases, self.settings.soft_match)
             for chunk_id, row in rows.items():
                 fused[chunk_id] += self.settings.coverage_weight * weighted.coverage(row["index_text"])
         order = sorted(fused, key=lambda cid: -fused[cid])
@@ -297,7 +297,7 @@ class KnowledgeBase:
     def _extractive(self, question: str, hits: list[Hit]):
         from .answer import extractive_answer
         return extractive_answer(question, hits, self.tokenizer, self.bm25.idf,
-                                 min_coverage=self.settings.answer_min_coverage,
+                                 min_coverage=self.settings.answer_min_coverage, soft=self.settings.soft_match,
                                  max_sentences=self.settings.answer_max_sentences)
 
     def ask(self, question: str, filters: Filters | None = None, on_token: Callable[[str], None] | None = None):

@@ -45,6 +45,9 @@ class Settings:
     bm25_weight: float = 0.6
     dense_weight: float = 0.4
     coverage_weight: float = 0.3
+    # Partial credit in that coverage (and in answer scoring) for a question word absent from a passage whose
+    # characters are there: paraphrases keep a morpheme (沿线/沿江, 扶持/支持, 科创/科技创新).
+    soft_match: float = 0.5
     top_k: int = 5
 
     # Extractive answering: refuse when the best evidence covers less of the question than this.

@@ -17,6 +17,12 @@ STOPWORDS = frozenset("""
 具体 指 说 里 里面 那个 这个 一个 一下 大概 大约 主要 分别 现在 目前 当初 最后 一共 总共 能 会 可以 要 需要 什么时候
 """.split())
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+# Common Chinese surnames: jieba tags many non-names nr (小镇, 牛镇); a name starts with a surname
+# (武 left out: 武进 is a district here).
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
+    "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃戴莫孔向汤盛温栗乔殷柏庄储华")
+_NOMINAL = frozenset(("vn", "j", "b", "x"))     # x: vocabulary words jieba has no tag for (科教城)
 _ASKING = frozenset("什么 哪些 哪个 哪家 哪项 哪类 哪几 哪几类 多少 几 几个 几项 几家 谁".split())
 
 
@@ -110,6 +116,22 @@ class Tokenizer:
                 j -= 1
         return [w.lower() for w in head if w not in STOPWORDS and not _PUNCT.match(w)]
 
+    def has_person_name(self, text: str) -> bool:
+        return any(w.flag.startswith("nr") and 2 <= len(w.word) <= 3 and w.word[0] in _SURNAMES
+                   for w in self._pos().cut(text))
+
+    def noun_phrases(self, text: str) -> list[tuple[list[str], str]]:
+        """Runs of nouns as (modifiers, head): 博士后科研工作站 → ([博士后, 科研], 工作站)."""
+        phrases, run = [], []
+        for w in [*self._pos().cut(text), None]:
+            if w is not None and (w.flag[:1] == "n" or w.flag in _NOMINAL) and not _PUNCT.match(w.word):
+                run.append(w.word.lower())
+                continue
+            if len(run) > 1:
+                phrases.append((run[:-1], run[-1]))
+            run = []
+        return phrases
+
     def expand(self, terms: list[str]) -> list[str]:
         """Terms plus their aliases (高企 → 高新技术企业)."""
         out = list(terms)
@@ -125,16 +147,19 @@ class TermWeights:
     IDF is capped so one rare word of the question's phrasing cannot outweigh its content words;
     bare numbers count half (questions say 2019年 where the text says 去年), and so do words that no
     passage holds (顶替, 拿过): they cannot tell passages apart, only dilute the words that can.
+    With soft > 0, an absent word of two or more characters earns soft × its weight × the share of its
+    characters the text holds: a paraphrase often keeps one morpheme (沿线/沿江, 扶持/支持).
     """
 
     IDF_CAP = 6.0
     UNSEEN_FACTOR = 0.5
 
-    def __init__(self, terms: list[str], idf, aliases: dict[str, set[str]]):
+    def __init__(self, terms: list[str], idf, aliases: dict[str, set[str]], soft: float = 0.0):
         unseen = idf("\x00")    # the IDF of a word no passage holds
         self.weights = {t: min(w, self.IDF_CAP) * (0.5 if t.isdigit() else 1.0) * (self.UNSEEN_FACTOR if w >= unseen else 1.0)
                         for t, w in ((t, idf(t)) for t in terms if len(t) > 1 or not t.isascii())}
         self.aliases = aliases
+        self.soft = soft
         self.total = sum(self.weights.values()) or 1.0
 
     @property
@@ -146,7 +171,13 @@ class TermWeights:
 
     def matched_weight(self, text: str) -> float:
         text = text.lower()
-        return sum(w for t, w in self.weights.items() if self.present(t, text))
+        total = 0.0
+        for t, w in self.weights.items():
+            if self.present(t, text):
+                total += w
+            elif self.soft and len(t) > 1:
+                total += self.soft * w * sum(ch in text for ch in t) / len(t)
+        return total
 
     def coverage(self, text: str) -> float:
         return self.matched_weight(text) / self.total
