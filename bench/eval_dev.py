@@ -51,6 +51,8 @@ def table(results: list[dict], k: int) -> str:
     lines = [f"| type | n | recall@{k} | MRR | answer accuracy | refused |", "|---|---|---|---|---|---|"]
 
     def row(name, rs):
+        if not rs:
+            return
         ans = [r for r in rs if "recall" in r]
         rec = f"{sum(r['recall'] for r in ans) / len(ans):.3f}" if ans else "–"
         mrr = f"{sum(r['rr'] for r in ans) / len(ans):.3f}" if ans else "–"

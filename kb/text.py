@@ -22,6 +22,7 @@ _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
 _SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
     "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃戴莫孔向汤盛温栗乔殷柏庄储华")
+_PLACE_SUFFIX = frozenset("区县镇市省路街村湖山")
 _NOMINAL = frozenset(("vn", "j", "b", "x"))     # x: vocabulary words jieba has no tag for (科教城)
 _ASKING = frozenset("什么 哪些 哪个 哪家 哪项 哪类 哪几 哪几类 多少 几 几个 几项 几家 谁".split())
 
@@ -117,8 +118,11 @@ class Tokenizer:
         return [w.lower() for w in head if w not in STOPWORDS and not _PUNCT.match(w)]
 
     def has_person_name(self, text: str) -> bool:
+        words = list(self._pos().cut(text))
         return any(w.flag.startswith("nr") and 2 <= len(w.word) <= 3 and w.word[0] in _SURNAMES
-                   for w in self._pos().cut(text))
+                   and w.word[-1] not in _PLACE_SUFFIX                                      # 钟楼区
+                   and not (i + 1 < len(words) and words[i + 1].word[:1] in _PLACE_SUFFIX)   # 牛镇
+                   for i, w in enumerate(words))
 
     def noun_phrases(self, text: str) -> list[tuple[list[str], str]]:
         """Runs of nouns as (modifiers, head): 博士后科研工作站 → ([博士后, 科研], 工作站)."""
