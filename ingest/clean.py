@@ -19,7 +19,7 @@ _FURNITURE = [
 _TERMINAL = re.compile(r"[。！？!?；;：:…][”’」』）)\"']*$")
 _LIST_MARK = re.compile(r"^(?:[-*+•]\s+|>\s*)")
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\([一二三四五六七八九十]+\)"
-                       r"|\d{1,2}[.．、]\s*\S|第[一二三四五六七八九十百零\d]+[章节条])")
+                       r"|\d{1,2}(?:[.．](?!\d)|、)\s*\S|第[一二三四五六七八九十百零\d]+[章节条])")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff"), None)
 
 

@@ -18,7 +18,7 @@ __all__ = ["parse_file", "chunk_document", "SUPPORTED_SUFFIXES", "content_hash"]
 
 # Bump when parsing or chunking changes what a file turns into: documents indexed by an older
 # version then count as changed and are re-indexed by the next `kb ingest`.
-INGEST_VERSION = "2"
+INGEST_VERSION = "3"
 
 
 def content_hash(path: Path, salt: str = "") -> str:

@@ -19,7 +19,7 @@ _NUMBERED_LEVELS = [
     (re.compile(r"^[一二三四五六七八九十]+、"), 1),
     (re.compile(r"^第[一二三四五六七八九十百零\d]+节"), 2),
     (re.compile(r"^[（(][一二三四五六七八九十]+[）)]"), 2),
-    (re.compile(r"^\d{1,2}[.．、]\s*\S"), 3),
+    (re.compile(r"^\d{1,2}(?:[.．](?!\d)|、)\s*\S"), 3),     # 3. 标题, not 18.33亿元
 ]
 HEADING_MAX = 40
 CLAUSE_LEVEL = 6          # 第X条: a chunk boundary and a citable section, never an article
@@ -91,14 +91,15 @@ def assign_headings(paras: list[Paragraph]) -> dict[int, TocEntry]:
         return matched
     for para in paras:
         para.level = _numbered_level(para.text)
-    # A heading that recurs (一、改革举措 in every chapter) labels a section, not an article.
+    # A heading that recurs (一、改革举措 in every chapter) labels a section, not an article: level 2, so that
+    # the numbered items under it (3. …) are its subsections and the next 一、改革举措 closes them.
     counts: dict[str, int] = {}
     for para in paras:
         if para.level:
             counts[_norm(para.text)] = counts.get(_norm(para.text), 0) + 1
     for para in paras:
         if para.level and counts[_norm(para.text)] > 1:
-            para.level = 4
+            para.level = 2
     label_clauses(paras)
     return matched
 

@@ -24,3 +24,13 @@ def test_short_title_lines_stay_separate():
 
 def test_markdown_bold_removed():
     assert paragraphs("希望三市**携手推进基础设施互联互通**，加快建设。")[0].text == "希望三市携手推进基础设施互联互通，加快建设。"
+
+
+def test_wrapped_line_starting_with_a_decimal_is_not_a_numbered_heading():
+    lines = ["2.  “大项目”支撑引领作用进一步提升。2020年列入", "", "市委、市政府重大项目库的25个超5000万元科技成果转化", "",
+             "与产业化项目，年内完成投入4.46亿元，实现销售收入", "", "18.33亿元，申请专利147件，其中发明专利23件。", "",
+             "3.  “大杠杆”资金使用绩效进一步提升。近五年来，", "", "市区财政科技投入超百亿元，通过市场机制带动社会投入"] * 4
+    paras = paragraphs("\n".join(lines))
+    assert any("实现销售收入18.33亿元，申请专利147件" in p.text for p in paras)
+    assert not any(p.text.startswith("18.33") for p in paras)
+    assert any(p.text.startswith("3.  “大杠杆”") for p in paras)     # a real numbered item still starts one
