@@ -24,7 +24,7 @@ _SURNAMES = frozenset(
     "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃戴莫孔向汤盛温栗乔殷柏庄储华")
 _PLACE_SUFFIX = frozenset("区县镇市省路街村湖山")
 _NOMINAL = frozenset(("vn", "j", "b", "x"))     # x: vocabulary words jieba has no tag for (科教城)
-_ASKING = frozenset("什么 哪些 哪个 哪家 哪项 哪类 哪几 哪几类 多少 几 几个 几项 几家 谁".split())
+_ASKING = frozenset("什么 哪些 哪个 哪家 哪项 哪类 哪几 哪几类 多少 几 几个 几项 几家 谁 哪年 哪一年 哪天 哪一天".split())
 
 
 def _read_list(path: Path) -> list[str]:
@@ -93,7 +93,8 @@ class Tokenizer:
 
     def answer_head(self, question: str) -> list[str]:
         """Words naming what the question asks for: the nouns right after 哪些/什么/多少…
-        (哪些国家重大工程 → 国家 重大 工程), else the noun before 是/为 + question word (主题是什么 → 主题)."""
+        (哪些国家重大工程 → 国家 重大 工程), else the noun before 是/为/有 + question word (主题是什么 → 主题,
+        员工有多少人 → 员工, 孵化器哪年成立 → 孵化器)."""
         words = [(w.word, w.flag) for w in self._pos().cut(question)]
         asks = [i for i, (w, _) in enumerate(words) if w in _ASKING]
         if not asks:
@@ -108,6 +109,9 @@ class Tokenizer:
                 head.append(word)
             else:
                 break
+        unit = len("".join(head)) == 1    # 多少人 / 几个: a unit; what is counted is named before it
+        if unit:
+            head = []
         if not head:
             j = i - 1
             while j >= 0 and words[j][0] in ("是", "为", "叫", "有", "指", "具体"):
@@ -115,6 +119,8 @@ class Tokenizer:
             while j >= 0 and words[j][1][:1] in ("n", "a", "b") and words[j][0] not in STOPWORDS:
                 head.insert(0, words[j][0])
                 j -= 1
+            if unit:                      # the counted noun itself: 以色列籍员工有多少人 → 员工
+                head = head[-1:]
         return [w.lower() for w in head if w not in STOPWORDS and not _PUNCT.match(w)]
 
     def has_person_name(self, text: str) -> bool:

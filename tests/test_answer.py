@@ -139,3 +139,11 @@ def test_soft_match_credits_a_shared_morpheme():
     assert exact.coverage(text) == 0.5
     assert soft.coverage(text) == pytest.approx((3.0 + 0.5 * 3.0 * 0.5) / 6.0)
     assert soft.coverage("毫不相干的句子") == 0.0
+
+
+def test_a_count_of_people_names_what_is_counted(tokenizer):
+    idf = idf_with({})
+    passage = "本次论坛由中国以色列常州创新园管理办公室协办，共有300多人参加。园区已集聚以色列企业50家。"
+    assert not ask_with(tokenizer, idf, "中以常州创新园的以色列籍员工有多少人？", passage).answered
+    a = ask_with(tokenizer, idf, "中以常州创新园的论坛有多少人参加？", passage)
+    assert a.answered and "300多人" in a.text
