@@ -184,6 +184,7 @@ class _Segment:
     previous: TermWeights | None = None   # a later part often omits its subject (…？2024年规模怎么控制？)
     # Noun phrases with rare qualifiers, as ([(qualifier, seen in the corpus)], head): 博士后科研工作站
     phrases: list[tuple[list[tuple[str, bool]], str]] = field(default_factory=list)
+    named: list[str] = field(default_factory=list)     # bureau vocabulary words the part names (创新券)
 
 
 def _segment(text: str, tokenizer, idf, soft: float = 0.0) -> _Segment:
@@ -198,7 +199,8 @@ def _segment(text: str, tokenizer, idf, soft: float = 0.0) -> _Segment:
                     bool(NUMERIC_Q.search(text)), bool(LIST_Q.search(text)), bool(_DEFINE_Q.search(text)),
                     (re.findall(r"[“\"「]([^”\"」]{1,20})[”\"」]", text) or [""])[-1],
                     phrases=[(rare, head) for mods, head in tokenizer.noun_phrases(text)
-                             if len(head) > 1 and (rare := [(m, idf(m) < unseen) for m in mods if len(m) > 1 and idf(m) >= RARE_IDF])])
+                             if len(head) > 1 and (rare := [(m, idf(m) < unseen) for m in mods if len(m) > 1 and idf(m) >= RARE_IDF])],
+                    named=[w for w in tokenizer.named if w in text.lower()])
 
 
 def _score(c: _Candidate, seg: _Segment, whole: TermWeights, others: list[_Segment]) -> float:
@@ -265,12 +267,17 @@ def _extend(c: _Candidate, text: str, max_chars: int, wanted) -> _Candidate:
 
 
 def _names_another(seg: _Segment, c: _Candidate) -> bool:
-    """The passage does not speak of the thing asked about: a rare word qualifying it (博士后 in 博士后科研工作站)
-    is not there. A qualifier no passage holds (化工企业整治) only rules out a sentence that names the head
-    (综合整治): it may be the question's own wording."""
+    """The sentence names the kind of thing asked about (院士工作站, 综合整治) but a rare word qualifying the one
+    asked about (博士后 in 博士后科研工作站, 化工企业 in 化工企业整治) is nowhere in its passage."""
     text = c.text.lower()
-    return any(not seg.terms.present(m, c.passage) and (seen or head in text)
-               for mods, head in seg.phrases for m, seen in mods)
+    return any(head in text and not seg.terms.present(m, c.passage) for mods, head in seg.phrases for m, _ in mods)
+
+
+def _off_subject(seg: _Segment, c: _Candidate) -> bool:
+    """The passage does not speak of what is asked about: a bureau programme the question names (创新券) or a rare
+    word qualifying its subject (博士后) that the corpus does hold is not there."""
+    return (any(not seg.terms.present(w, c.passage) for w in seg.named)
+            or any(seen and not seg.terms.present(m, c.passage) for mods, _ in seg.phrases for m, seen in mods))
 
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
@@ -323,7 +330,7 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
                      and not _names_another(seg, c)
                      and (not _ASKS_PERSON.search(seg.text) or tokenizer.has_person_name(c.text))), None)
         # The best answer is about another year: the year asked about is not in the passages.
-        if pick is None or not _years_held(seg.text, pick, hits[pick.hit_index].date):
+        if pick is None or not _years_held(seg.text, pick, hits[pick.hit_index].date) or _off_subject(seg, pick):
             missing.append(seg.text)
             continue
         if seg.numeric or _ASKS_MONEY_ANY.search(seg.text):

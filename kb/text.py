@@ -46,6 +46,9 @@ class Tokenizer:
         self._ready = False
         self._pos_tagger = None
         self.vocab = _read_list(vocab_file)
+        # The vocabulary file's words name the bureau's programmes and bodies (创新券, 科教城): a question naming
+        # one is about it. Alias-file words (奖励 = 资助) are added to jieba below but are not such names.
+        self.named = sorted({line.split()[0].lower() for line in self.vocab}, key=len, reverse=True)
         self.aliases: dict[str, set[str]] = {}
         for line in _read_list(aliases_file):
             group = [w.strip() for w in re.split(r"[=＝\s,，]+", line) if w.strip()]

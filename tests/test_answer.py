@@ -147,3 +147,12 @@ def test_a_count_of_people_names_what_is_counted(tokenizer):
     assert not ask_with(tokenizer, idf, "中以常州创新园的以色列籍员工有多少人？", passage).answered
     a = ask_with(tokenizer, idf, "中以常州创新园的论坛有多少人参加？", passage)
     assert a.answered and "300多人" in a.text
+
+
+def test_a_bureau_programme_the_question_names_must_be_in_the_passage(tokenizer):
+    idf = idf_with({})
+    other = "自2013年起，启动创新型企业家培训工作，每家企业每年培训科技企业家400名以上。"
+    assert "创新券" in tokenizer.named
+    assert not ask_with(tokenizer, idf, "创新券每家企业每年最多能申领多少？", other).answered
+    a = ask_with(tokenizer, idf, "创新券每家企业每年最多能申领多少？", other, "创新券每家企业每年最多申领10万元。")
+    assert a.answered and "10万元" in a.text and "400名" not in a.text
