@@ -3,8 +3,9 @@
 Each part of the question (split at ？ and ；) gets the sentence, or run of whole clauses, that best
 holds it: the clause with the question word (focus), the words naming what is asked (answer head),
 and, in the passage around it, the rest of the question. A part that asks for a date, an amount, a
-number or a document is only answered by a sentence holding one. When no part is answered, or the
-chosen sentences hold too little of the question, the answer is a plain refusal (NOT_FOUND).
+number or a document is only answered by a sentence holding one; a part about a year, a person, a bureau
+programme or a rarely named thing is not answered from a passage about another one. When no part is
+answered, or the chosen sentences hold too little of the question, the answer is a plain refusal (NOT_FOUND).
 Weights were set on the dev set; docs/quality.md has the figures and the failures.
 """
 from __future__ import annotations
@@ -198,8 +199,8 @@ def _segment(text: str, tokenizer, idf, soft: float = 0.0) -> _Segment:
                                  if not NUMERIC_Q.search(w)], idf, tokenizer.aliases),
                     bool(NUMERIC_Q.search(text)), bool(LIST_Q.search(text)), bool(_DEFINE_Q.search(text)),
                     (re.findall(r"[“\"「]([^”\"」]{1,20})[”\"」]", text) or [""])[-1],
-                    phrases=[(rare, head) for mods, head in tokenizer.noun_phrases(text)
-                             if len(head) > 1 and (rare := [(m, idf(m) < unseen) for m in mods if len(m) > 1 and idf(m) >= RARE_IDF])],
+                    phrases=[(rare, head) for mods, head in tokenizer.noun_phrases(text) if len(head) > 1
+                             and (rare := [(m, idf(m) < unseen) for m in mods if len(m) > 1 and idf(m) >= RARE_IDF])],
                     named=[w for w in tokenizer.named if w in text.lower()])
 
 
@@ -329,7 +330,7 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
         pick = next((c for sc, c in scored if sc >= best - type_slack and _answers(seg, c.text)
                      and not _names_another(seg, c)
                      and (not _ASKS_PERSON.search(seg.text) or tokenizer.has_person_name(c.text))), None)
-        # The best answer is about another year: the year asked about is not in the passages.
+        # The best answer is about another year or another subject: the documents do not hold this part.
         if pick is None or not _years_held(seg.text, pick, hits[pick.hit_index].date) or _off_subject(seg, pick):
             missing.append(seg.text)
             continue
