@@ -186,6 +186,7 @@ class _Segment:
     # Noun phrases with rare qualifiers, as ([(qualifier, seen in the corpus)], head): 博士后科研工作站
     phrases: list[tuple[list[tuple[str, bool]], str]] = field(default_factory=list)
     named: list[str] = field(default_factory=list)     # bureau vocabulary words the part names (创新券)
+    head_phrase: str = ""                               # the answer head as written: 国家重大工程
 
 
 def _segment(text: str, tokenizer, idf, soft: float = 0.0) -> _Segment:
@@ -201,7 +202,8 @@ def _segment(text: str, tokenizer, idf, soft: float = 0.0) -> _Segment:
                     (re.findall(r"[“\"「]([^”\"」]{1,20})[”\"」]", text) or [""])[-1],
                     phrases=[(rare, head) for mods, head in tokenizer.noun_phrases(text) if len(head) > 1
                              and (rare := [(m, idf(m) < unseen) for m in mods if len(m) > 1 and idf(m) >= RARE_IDF])],
-                    named=[w for w in tokenizer.named if w in text.lower()])
+                    named=[w for w in tokenizer.named if w in text.lower()],
+                    head_phrase="".join(tokenizer.answer_head(text)))
 
 
 def _score(c: _Candidate, seg: _Segment, whole: TermWeights, others: list[_Segment]) -> float:
@@ -220,6 +222,8 @@ def _score(c: _Candidate, seg: _Segment, whole: TermWeights, others: list[_Segme
         score += 0.15
     if seg.listing and "、" in c.text:
         score += 0.1
+        if _lists_head(seg, c.text):       # the list names instances of what is asked
+            score += 0.2
     if seg.defining and _DEFINITION.search(c.text):
         score += 0.15
         if seg.defined and re.search(re.escape(seg.defined) + r"[”\"」]?\s*(?:是指|指的是|即|是)", c.text):
@@ -227,6 +231,21 @@ def _score(c: _Candidate, seg: _Segment, whole: TermWeights, others: list[_Segme
     if seg.terms.opens_with_key_term(c.text):
         score += 0.08
     return score + 0.04 / (1 + c.hit_index) - 0.001 * len(c.text)
+
+
+_ITEMS = r"[^，,。；;：:、]{1,24}(?:、[^，,。；;：:、]{1,24})+"
+
+
+def _lists_head(seg: _Segment, text: str) -> bool:
+    """The sentence enumerates instances of what is asked: A、B、C等产品 / 国家重大工程…比如A、B、C."""
+    if len(seg.head_phrase) < 2:
+        return False
+    text = text.lower()
+    for m in re.finditer(re.escape(seg.head_phrase), text):
+        if re.search(_ITEMS + r"(?:等|及其他)?[^，,。；;、]{0,10}$", text[:m.start()]) or \
+                re.match(r"[^。；;]{0,8}?(?:比如|例如|包括|如|有|是|：|:)" + _ITEMS, text[m.end():]):
+            return True
+    return False
 
 
 def _overlaps(c: _Candidate, chosen: list[_Candidate]) -> bool:

@@ -156,3 +156,11 @@ def test_a_bureau_programme_the_question_names_must_be_in_the_passage(tokenizer)
     assert not ask_with(tokenizer, idf, "创新券每家企业每年最多能申领多少？", other).answered
     a = ask_with(tokenizer, idf, "创新券每家企业每年最多能申领多少？", other, "创新券每家企业每年最多申领10万元。")
     assert a.answered and "10万元" in a.text and "400名" not in a.text
+
+
+def test_list_question_prefers_the_list_of_what_is_asked(tokenizer):
+    a = ask(tokenizer, "宏微科技哪些产品能替代国外进口？",
+            "公司自主研发生产的IGBT、VDMOS、FRED等电力半导体器件及模块等产品填补大部分国内空白，"
+            "广泛应用于电动汽车、新能源、智能电网、工业控制、家用电器等领域，产品绝大部分替代国外进口，"
+            "个别产品在国内的市场份额已经占到了50%以上，公司成为国内领先的功率半导体企业。")
+    assert a.answered and "IGBT、VDMOS、FRED" in a.text
