@@ -55,3 +55,16 @@ def test_hard_wraps_in_compilation_are_undone():
     doc = parse_file(CORPUS / "keji-gaige-huibian.txt")
     assert "把科技自立自强作为国家发展的战略支撑" in doc.text
     assert not re.search(r"—\s*\d+\s*—", doc.text)
+
+
+def test_recurring_headings_are_sections_that_close_the_numbered_items_under_them(tmp_path):
+    chapter = ("{n}、{name}专题\n\n一、改革举措\n\n1. 建立{name}机制。\n\n{name}出台了支持政策，给予企业奖励。\n\n"
+               "二、主要成效\n\n{name}的成效显著，新增企业{k}家。\n\n")
+    path = tmp_path / "huibian.txt"
+    path.write_text("".join(chapter.format(n=n, name=name, k=k) for n, name, k in
+                            [("一", "金坛", 12), ("二", "钟楼", 15), ("三", "科教城", 20)]), encoding="utf-8")
+    chunks = chunk_document(parse_file(path), size=60, overlap=0)
+    assert [c.article for c in chunks if "成效显著" in c.text] == ["一、金坛专题", "二、钟楼专题", "三、科教城专题"]
+    # 1. 建立…机制 belongs under 一、改革举措 and is closed by 二、主要成效
+    assert all(c.section == "二、主要成效" for c in chunks if "成效显著" in c.text)
+    assert any(c.section == "一、改革举措 › 1. 建立钟楼机制。" for c in chunks)
