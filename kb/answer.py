@@ -20,7 +20,7 @@ from .retrieve import Hit
 from .text import TermWeights
 
 NOT_FOUND = "资料中未找到相关内容。"
-NUMERIC_Q = re.compile(r"多少|几|多大|多高|多长|多久|比例|占比|金额|数量|规模|哪年|哪一年|何时|什么时候|哪天|日期|排名|第几|名次|最高|最低")
+NUMERIC_Q = re.compile(r"多少|几|多大|多高|多长|多久|比例|占比|金额|数量|规模|哪年|哪一年|何时|什么时候|什么时间|哪天|日期|排名|第几|名次|最高|最低")
 LIST_Q = re.compile(r"哪些|哪几|哪[“\"「]?[一二三四五六七八九十两\d]+|包括|有什么|分别|几类|几项")
 RARE_IDF = 5.0          # a word in a handful of passages: names one thing, not a kind of thing
 _DIGIT = re.compile(r"\d")
@@ -28,9 +28,9 @@ _DIGIT = re.compile(r"\d")
 # Asks for a person by name (局长是谁, 谁带的队, 叫什么名字), not for whoever did something (谁出资: a company).
 _ASKS_PERSON = re.compile(r"(?:长|主任|书记|负责人|带头人|创始人|院士|教授|专家|主席|经理)(?:是谁|叫什么|叫啥|的名字|的姓名)"
                           r"|谁带的队|谁带队|谁率队|叫什么名字|姓名")
-_ASKS_TIME = re.compile(r"几点|几时|什么时间|营业时间|开放时间")
+_ASKS_TIME = re.compile(r"几点|营业时间|开放时间")    # 什么时间 / 几时 usually ask for a date
 _HAS_TIME = re.compile(r"\d+\s*[:：点时]|上午|下午|晚上|凌晨|全天")
-_ASKS_DATE = re.compile(r"什么时候|何时|哪天|哪一天|截止|几月|几号|日期")
+_ASKS_DATE = re.compile(r"什么时候|什么时间|何时|哪天|哪一天|截止|几月|几号|日期")
 _HAS_DATE = re.compile(r"\d+\s*月|\d+\s*日|[一二三四五六七八九十]+月|月底|月初|年底|年初|上半年|下半年")
 _ASKS_MONEY = re.compile(r"钱|资助|补贴|补助|奖励|奖金|资金|经费|金额|利润|收入|营收|投资|融资|价格|售价|预算")
 _ASKS_MONEY_ANY = re.compile(r"(?:什么|哪些|多少)(?:样的)?(?:钱|资金|奖励|补贴|补助|资助|奖金)")

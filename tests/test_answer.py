@@ -73,6 +73,8 @@ def test_unrelated_passages_are_refused(tokenizer):
     ("有几家企业", "共有12家企业", True),
     ("图书馆几点开门", "每天上午9点开门", True),
     ("图书馆几点开门", "图书馆对外开放", False),
+    ("品牌是什么时间发布的", "7月18日对外发布", True),
+    ("品牌是什么时间发布的", "品牌对外发布", False),
 ])
 def test_answer_types(segment, text, ok):
     assert answer_type_ok(segment, text) is ok
