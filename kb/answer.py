@@ -320,10 +320,11 @@ def _years_held(segment: str, c: _Candidate, date: str) -> bool:
     return years <= held
 
 
-def _answers(seg: _Segment, text: str) -> bool:
+def _answers(seg: _Segment, text: str, body: str | None = None) -> bool:
     """The sentence holds the kind of fact asked for; for a figure, it also names what the figure is of
-    (净利润是多少 is not answered by a sentence about 营业收入)."""
-    if not answer_type_ok(seg.text, text):
+    (净利润是多少 is not answered by a sentence about 营业收入). A lead clause may give the date (11月26日，…；…)
+    but not the figure asked for: that must be in the sentence itself (`body`)."""
+    if not answer_type_ok(seg.text, text if body is None or _ASKS_DATE.search(seg.text) else body):
         return False
     return not (seg.numeric and seg.head.terms) or seg.head.coverage(text) > 0
 
@@ -346,7 +347,8 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
         scored = sorted(((_score(c, seg, whole, others), c) for c in pool), key=lambda sc: -sc[0])
         # The best sentence that holds the kind of fact asked for, unless it is much weaker than the best.
         best = scored[0][0] if scored else 0.0
-        pick = next((c for sc, c in scored if sc >= best - type_slack and _answers(seg, c.text)
+        pick = next((c for sc, c in scored if sc >= best - type_slack
+                     and _answers(seg, c.text, hits[c.hit_index].text[c.start:c.end])
                      and not _names_another(seg, c)
                      and (not _ASKS_PERSON.search(seg.text) or tokenizer.has_person_name(c.text))), None)
         # The best answer is about another year or another subject: the documents do not hold this part.

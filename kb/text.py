@@ -17,6 +17,9 @@ STOPWORDS = frozenset("""
 具体 指 说 里 里面 那个 这个 一个 一下 大概 大约 主要 分别 现在 目前 当初 最后 一共 总共 能 会 可以 要 需要 什么时候
 """.split())
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+# A question word with its unit (哪一届, 哪天, 几个, 第几): jieba splits 天/一届/一年 off as content words that
+# then match 天下 / 第二十一届.
+_QUESTION_PHRASE = re.compile(r"哪一?[天年届个位家所项种类条次批期座]|几[天年届个位家所项种类条次批期号月点座]?|第几|多少[个位家项种类条次批期]?")
 # Common Chinese surnames: jieba tags many non-names nr (小镇, 牛镇); a name starts with a surname
 # (武 left out: 武进 is a district here).
 _SURNAMES = frozenset(
@@ -79,7 +82,7 @@ class Tokenizer:
     def query_terms(self, question: str) -> list[str]:
         """Content terms of a question (question words dropped), in order, without repeats."""
         seen: dict[str, None] = {}
-        for w in self.words(question):
+        for w in self.words(_QUESTION_PHRASE.sub(" ", question)):
             if w not in STOPWORDS:
                 seen.setdefault(w, None)
         return list(seen)

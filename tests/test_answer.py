@@ -166,3 +166,20 @@ def test_list_question_prefers_the_list_of_what_is_asked(tokenizer):
             "广泛应用于电动汽车、新能源、智能电网、工业控制、家用电器等领域，产品绝大部分替代国外进口，"
             "个别产品在国内的市场份额已经占到了50%以上，公司成为国内领先的功率半导体企业。")
     assert a.answered and "IGBT、VDMOS、FRED" in a.text
+
+
+def test_question_words_with_their_unit_are_not_content_words(tokenizer):
+    terms = tokenizer.query_terms("常州首次承办中以创新创业大赛总决赛是哪一届、哪天开幕的？")
+    assert "大赛" in terms and "开幕" in terms
+    assert not {"天", "一届", "哪天"} & set(terms)
+    assert "一年" not in tokenizer.query_terms("华罗庚中学是哪一年建校的？")
+
+
+def test_a_lead_clause_gives_a_date_but_not_the_figure_asked_for(tokenizer):
+    from kb.answer import _answers, _segment
+    lead, body = "9月25日，", "使重大科技创新平台真正成为全市科技创新的策源地"
+    count = _segment("把平台分成了几类", tokenizer, idf)
+    assert not _answers(count, lead + "……" + body, body)
+    assert _answers(count, lead + "……" + "推进4大类建设", "推进4大类建设")
+    when = _segment("平台政策是哪天出台的", tokenizer, idf)
+    assert _answers(when, lead + "……" + "出台平台政策", "出台平台政策")
