@@ -41,7 +41,9 @@ _QUESTION_WORD = re.compile(r"什么|哪|多少|几|谁|怎么|怎样|如何|吗
 _DEFINE_Q = re.compile(r"指什么|是什么意思|什么意思|含义|定义|指的是")
 _DEFINITION = re.compile(r"是指|指的是|意思是|即")
 _ANAPHORA = re.compile(r"^[■\s]*(?:现场|会上|会议上|会议期间|活动中|活动现场|其中|此次|期间|同时)[，,]")
-_ASKS_DOCUMENT = re.compile(r"(?:哪个|哪份|哪项|什么|哪些)(?:文件|政策|办法|规定|通知|意见|细则)|依据|根据什么")
+_ASKS_DOCUMENT = re.compile(r"(?:哪个|哪份|哪项|什么|哪些)(?:文件|政策|办法|规定|通知|意见|细则)|依据|根据什么"
+                            r"|(?:文件|政策|办法|规定|通知|意见|细则|标准)[^，,。？?]{0,4}(?:叫什么|的名称|名字)")
+_HAS_TITLE = re.compile(r"《|[A-Z]{2,}(?:/[A-Z]+)?\s?\d")       # 《…》 or a standard's code (ISO 23168, GB/T 1234)
 
 
 @dataclass(frozen=True)
@@ -259,7 +261,7 @@ def answer_type_ok(segment: str, text: str) -> bool:
     if _ASKS_DATE.search(segment):
         return bool(_HAS_DATE.search(text))
     if _ASKS_DOCUMENT.search(segment):
-        return "《" in text
+        return bool(_HAS_TITLE.search(text))
     if _ASKS_MONEY_ANY.search(segment):
         return bool(_HAS_MONEY.search(text))
     if NUMERIC_Q.search(segment):

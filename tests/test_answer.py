@@ -75,6 +75,9 @@ def test_unrelated_passages_are_refused(tokenizer):
     ("图书馆几点开门", "图书馆对外开放", False),
     ("品牌是什么时间发布的", "7月18日对外发布", True),
     ("品牌是什么时间发布的", "品牌对外发布", False),
+    ("那项国际标准叫什么", "主导起草的国际标准ISO 23168:2019《色漆和清漆》", True),
+    ("那项国际标准叫什么", "这是我国涂料领域首个主导起草的国际标准", False),
+    ("奖励标准是什么", "首次认定的奖励20万元", True),
 ])
 def test_answer_types(segment, text, ok):
     assert answer_type_ok(segment, text) is ok
