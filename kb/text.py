@@ -19,7 +19,7 @@ STOPWORDS = frozenset("""
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
 # A question word with its unit (哪一届, 哪天, 几个, 第几): jieba splits 天/一届/一年 off as content words that
 # then match 天下 / 第二十一届.
-_QUESTION_PHRASE = re.compile(r"哪一?[天年届个位家所项种类条次批期座]|几[天年届个位家所项种类条次批期号月点座]?|第几|多少[个位家项种类条次批期]?")
+_QUESTION_PHRASE = re.compile(r"哪一?[天年届个位家所项种类条次批期座]|几[天年届个位家所项种类条次批期号月点座]|第几|多少[个位家项种类条次批期]")
 # Common Chinese surnames: jieba tags many non-names nr (小镇, 牛镇); a name starts with a surname
 # (武 left out: 武进 is a district here).
 _SURNAMES = frozenset(

@@ -176,6 +176,7 @@ def test_question_words_with_their_unit_are_not_content_words(tokenizer):
     assert "大赛" in terms and "开幕" in terms
     assert not {"天", "一届", "哪天"} & set(terms)
     assert "一年" not in tokenizer.query_terms("华罗庚中学是哪一年建校的？")
+    assert "几乎" in tokenizer.query_terms("几乎所有企业都享受了吗？")        # 几 only with a unit
 
 
 def test_a_lead_clause_gives_a_date_but_not_the_figure_asked_for(tokenizer):
