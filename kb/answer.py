@@ -191,21 +191,32 @@ class _Segment:
     head_phrase: str = ""                               # the answer head as written: 国家重大工程
 
 
-def _segment(text: str, tokenizer, idf, soft: float = 0.0) -> _Segment:
+def _rare_phrases(text: str, tokenizer, idf) -> list[tuple[list[tuple[str, bool]], str]]:
+    """The question's noun phrases whose qualifiers include rare words (IDF ≥ RARE_IDF), with those words."""
     unseen = idf("\x00")
+    phrases = []
+    for mods, head in tokenizer.noun_phrases(text):
+        weights = [(m, idf(m)) for m in mods if len(m) > 1]
+        rare = [(m, w < unseen) for m, w in weights if w >= RARE_IDF]
+        if len(head) > 1 and rare:
+            phrases.append((rare, head))
+    return phrases
+
+
+def _segment(text: str, tokenizer, idf, soft: float = 0.0) -> _Segment:
     clauses = [c for c in re.split(r"[，,、]", text) if c.strip()] or [text]
     focus = next((c for c in reversed(clauses) if _QUESTION_WORD.search(c)), clauses[-1])
+    head = tokenizer.answer_head(text)
     # The part's words as a whole may match softly; its focus and answer head name what is asked: exactly.
     return _Segment(text, TermWeights(tokenizer.query_terms(text), idf, tokenizer.aliases, soft),
                     TermWeights(tokenizer.query_terms(focus), idf, tokenizer.aliases),
-                    TermWeights([w for w in tokenizer.words(" ".join(tokenizer.answer_head(text)))
-                                 if not NUMERIC_Q.search(w)], idf, tokenizer.aliases),
+                    TermWeights([w for w in tokenizer.words(" ".join(head)) if not NUMERIC_Q.search(w)],
+                                idf, tokenizer.aliases),
                     bool(NUMERIC_Q.search(text)), bool(LIST_Q.search(text)), bool(_DEFINE_Q.search(text)),
                     (re.findall(r"[“\"「]([^”\"」]{1,20})[”\"」]", text) or [""])[-1],
-                    phrases=[(rare, head) for mods, head in tokenizer.noun_phrases(text) if len(head) > 1
-                             and (rare := [(m, idf(m) < unseen) for m in mods if len(m) > 1 and idf(m) >= RARE_IDF])],
+                    phrases=_rare_phrases(text, tokenizer, idf),
                     named=[w for w in tokenizer.named if w in text.lower()],
-                    head_phrase="".join(tokenizer.answer_head(text)))
+                    head_phrase="".join(head))
 
 
 def _score(c: _Candidate, seg: _Segment, whole: TermWeights, others: list[_Segment]) -> float:
@@ -250,8 +261,12 @@ def _lists_head(seg: _Segment, text: str) -> bool:
     return False
 
 
-def _overlaps(c: _Candidate, chosen: list[_Candidate]) -> bool:
-    return any(c.hit_index == x.hit_index and c.start < x.end and x.start < c.end for x in chosen)
+def _intersect(p: tuple[int, int], q: tuple[int, int]) -> bool:
+    return p[0] < q[1] and q[0] < p[1]
+
+
+def _overlaps(c: _Candidate, x: _Candidate) -> bool:
+    return c.hit_index == x.hit_index and _intersect((c.start, c.end), (x.start, x.end))
 
 
 def answer_type_ok(segment: str, text: str) -> bool:
@@ -361,11 +376,11 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
             pick = _extend(pick, hits[pick.hit_index].text, max_chars, _DIGIT.search)
         elif seg.listing:
             pick = _extend(pick, hits[pick.hit_index].text, max_chars, lambda clause: "、" in clause)
-        if pick.with_lead and any(x.hit_index == pick.hit_index and a < pick.lead[1] and pick.lead[0] < b
-                                  for x in chosen for a, b in _spans(x)):
+        if pick.with_lead and any(x.hit_index == pick.hit_index and _intersect(pick.lead, s)
+                                  for x in chosen for s in _spans(x)):
             # Its lead is already quoted with another part of the answer.
             pick = _respan(dataclasses.replace(pick, with_lead=False), hits[pick.hit_index].text, pick.start, pick.end)
-        same = next((n for n, x in enumerate(chosen) if _overlaps(pick, [x])), None)
+        same = next((n for n, x in enumerate(chosen) if _overlaps(pick, x)), None)
         if same is None:
             chosen.append(pick)
         else:

@@ -60,8 +60,11 @@ class Bm25Index:
             self._bm25, self.ids, self._loaded_version = bm25, ids, version
 
     def idf(self, term: str) -> float:
-        """Inverse document frequency of a term over the indexed chunks (unseen terms get the maximum)."""
-        self._ensure_loaded()
+        """Inverse document frequency of a term over the indexed chunks (unseen terms get the maximum).
+        Called dozens of times per question: it uses the index search() loaded for that question, and only
+        looks for one on disk when none is loaded yet."""
+        if self._loaded_version is None:
+            self._ensure_loaded()
         if self._bm25 is None:
             return 1.0
         n = self._bm25.scores["num_docs"]

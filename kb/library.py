@@ -163,10 +163,11 @@ class KnowledgeBase:
         """Stage → vectors → publish in the catalog → drop old vectors → swap BM25. Queries see old or new, never a mix."""
         doc_id = parsed.meta.doc_id
         old_ids = set(self.catalog.chunk_ids(doc_id))
-        tokens = [" ".join(self.tokenizer.tokenize(c.context_text())) for c in chunks]
+        texts = [c.context_text() for c in chunks]
+        tokens = [" ".join(self.tokenizer.tokenize(t)) for t in texts]
         self.catalog.stage(parsed.meta, path, chunks, tokens, len(parsed.text), parsed.warnings)
-        rows = [{"chunk_id": c.chunk_id, "doc_id": doc_id, "index_text": c.context_text(), "kind": parsed.meta.kind,
-                 "date": parsed.meta.date} for c in chunks]
+        rows = [{"chunk_id": c.chunk_id, "doc_id": doc_id, "index_text": t, "kind": parsed.meta.kind,
+                 "date": parsed.meta.date} for c, t in zip(chunks, texts)]
         self._add_vectors(rows)
         self.catalog.publish(doc_id)
         self.vectors.delete(sorted(old_ids - {c.chunk_id for c in chunks}))

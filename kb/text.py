@@ -1,6 +1,7 @@
 """Chinese tokenisation for BM25 and answer scoring: jieba with the bureau vocabulary, plus alias expansion."""
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -48,10 +49,12 @@ class Tokenizer:
         self._lock = threading.Lock()
         self._ready = False
         self._pos_tagger = None
+        # One tagging per text: a question part is tagged for its answer head and its noun phrases.
+        self.tagged = functools.lru_cache(maxsize=512)(self._tag)
         self.vocab = _read_list(vocab_file)
         # The vocabulary file's words name the bureau's programmes and bodies (创新券, 科教城): a question naming
         # one is about it. Alias-file words (奖励 = 资助) are added to jieba below but are not such names.
-        self.named = sorted({line.split()[0].lower() for line in self.vocab}, key=len, reverse=True)
+        self.named = frozenset(line.split()[0].lower() for line in self.vocab)
         self.aliases: dict[str, set[str]] = {}
         for line in _read_list(aliases_file):
             group = [w.strip() for w in re.split(r"[=＝\s,，]+", line) if w.strip()]
@@ -97,11 +100,14 @@ class Tokenizer:
                 self._pos_tagger = jieba.posseg.POSTokenizer(self._jieba)
         return self._pos_tagger
 
+    def _tag(self, text: str) -> tuple[tuple[str, str], ...]:
+        return tuple((w.word, w.flag) for w in self._pos().cut(text))
+
     def answer_head(self, question: str) -> list[str]:
         """Words naming what the question asks for: the nouns right after 哪些/什么/多少…
         (哪些国家重大工程 → 国家 重大 工程), else the noun before 是/为/有 + question word (主题是什么 → 主题,
         员工有多少人 → 员工, 孵化器哪年成立 → 孵化器)."""
-        words = [(w.word, w.flag) for w in self._pos().cut(question)]
+        words = self.tagged(question)
         asks = [i for i, (w, _) in enumerate(words) if w in _ASKING]
         if not asks:
             return []
@@ -130,18 +136,18 @@ class Tokenizer:
         return [w.lower() for w in head if w not in STOPWORDS and not _PUNCT.match(w)]
 
     def has_person_name(self, text: str) -> bool:
-        words = list(self._pos().cut(text))
-        return any(w.flag.startswith("nr") and 2 <= len(w.word) <= 3 and w.word[0] in _SURNAMES
-                   and w.word[-1] not in _PLACE_SUFFIX                                      # 钟楼区
-                   and not (i + 1 < len(words) and words[i + 1].word[:1] in _PLACE_SUFFIX)   # 牛镇
-                   for i, w in enumerate(words))
+        words = self.tagged(text)
+        return any(flag.startswith("nr") and 2 <= len(word) <= 3 and word[0] in _SURNAMES
+                   and word[-1] not in _PLACE_SUFFIX                                        # 钟楼区
+                   and not (i + 1 < len(words) and words[i + 1][0][:1] in _PLACE_SUFFIX)     # 牛镇
+                   for i, (word, flag) in enumerate(words))
 
     def noun_phrases(self, text: str) -> list[tuple[list[str], str]]:
         """Runs of nouns as (modifiers, head): 博士后科研工作站 → ([博士后, 科研], 工作站)."""
         phrases, run = [], []
-        for w in [*self._pos().cut(text), None]:
-            if w is not None and (w.flag[:1] == "n" or w.flag in _NOMINAL) and not _PUNCT.match(w.word):
-                run.append(w.word.lower())
+        for word, flag in [*self.tagged(text), ("", "")]:
+            if (flag[:1] == "n" or flag in _NOMINAL) and not _PUNCT.match(word):
+                run.append(word.lower())
                 continue
             if len(run) > 1:
                 phrases.append((run[:-1], run[-1]))

@@ -106,10 +106,10 @@ def idf_with(rare: dict):
     return lambda t: 8.0 if t == "\x00" else rare.get(t, 3.0)
 
 
-def ask_with(tokenizer, idf, question, *texts, date="2023-03"):
-    hits = [Hit(rank=i + 1, chunk_id=f"c{i}", text=t, score=1.0, doc_id="d.txt", title="测试文档", source="d.txt",
-                date=date, article="测试文章") for i, t in enumerate(texts)]
-    return extractive_answer(question, hits, tokenizer, idf, min_coverage=0.35, soft=0.5)
+def ask_with(tokenizer, idf, question, *texts):
+    """ask() with a given IDF and soft matching on, as the library calls it."""
+    return extractive_answer(question, [hit(t, i + 1) for i, t in enumerate(texts)], tokenizer, idf,
+                             min_coverage=0.35, soft=0.5)
 
 
 def test_a_rare_qualifier_missing_from_the_passage_means_another_thing(tokenizer):
