@@ -1,6 +1,9 @@
 """Run the dev question set through the library and print retrieval and answer quality by question type.
 
-    python bench/eval_dev.py [--qa ../shared/eval/dev_qa.jsonl] [--k 5] [--failures]
+    python bench/eval_dev.py [--part tune|check|all] [--qa FILE ...] [--k 5] [--failures]
+
+By default both dev sets (../shared/eval/dev_qa.jsonl, dev2_qa.jsonl), split by bench/dataset.py into the tuning
+part and the check part, each with its own table.
 """
 from __future__ import annotations
 
@@ -13,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.dataset import DEFAULT_SETS, PARTS, load, part_of  # noqa: E402
 from bench.judge import answer_correct, covers, first_covering_rank  # noqa: E402
 from kb.library import KnowledgeBase  # noqa: E402
 
-DEFAULT_QA = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev_qa.jsonl"
 TYPES = ["lexical", "paraphrase", "numeric", "multi", "unanswerable"]
 
 
@@ -29,7 +32,7 @@ def evaluate(kb: KnowledgeBase, items: list[dict], k: int) -> list[dict]:
         elapsed = time.perf_counter() - t0
         passages = [h.text for h in hits]
         evidence = item["evidence"]
-        row = {"id": item["id"], "type": item["type"], "question": item["question"], "gold": item["answer"],
+        row = {"id": item["id"], "part": part_of(item["id"]), "type": item["type"], "question": item["question"], "gold": item["answer"],
                "answer": answer.text, "answered": answer.answered, "seconds": elapsed,
                "coverage": round(answer.coverage, 3)}
         if evidence:
@@ -70,26 +73,32 @@ def table(results: list[dict], k: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--qa", default=str(DEFAULT_QA))
+    parser.add_argument("--qa", nargs="+", default=[str(p) for p in DEFAULT_SETS])
+    parser.add_argument("--part", default="split", choices=["split", "all", *PARTS],
+                        help="split: a table for each part (default); all: one table; tune/check: that part only")
     parser.add_argument("--k", type=int, default=5)
     parser.add_argument("--failures", action="store_true", help="list every failed question")
     parser.add_argument("--json", help="write per-question results to this file")
     args = parser.parse_args()
-    items = [json.loads(line) for line in open(args.qa, encoding="utf-8") if line.strip()]
+    items = load(args.qa)
     kb = KnowledgeBase()
     if not kb.catalog.documents():
         for event in kb.ingest():
             print(event.message, file=sys.stderr)
     results = evaluate(kb, items, args.k)
-    print(table(results, args.k))
+    parts = PARTS if args.part == "split" else (args.part,)
+    for part in parts:
+        chosen = [r for r in results if part == "all" or r["part"] == part]
+        print(f"\n{part} part ({len(chosen)} questions)" if part != "all" else "")
+        print(table(chosen, args.k))
     mean_ms = 1000 * sum(r["seconds"] for r in results) / len(results)
     print(f"\n{len(results)} questions, mean {mean_ms:.0f} ms per question (search + ask)")
     if args.failures:
         print("\nFailures:")
         for r in results:
             bad = [x for x in ("recall", "correct") if x in r and not r[x]]
-            if bad:
-                print(f"- {r['id']} [{r['type']}] {'/'.join(bad)}: {r['question']}")
+            if bad and (args.part in ("split", "all") or r["part"] == args.part):
+                print(f"- {r['id']} ({r['part']}) [{r['type']}] {'/'.join(bad)}: {r['question']}")
                 print(f"    gold:   {r['gold']}")
                 print(f"    answer: {r['answer'][:200]}")
                 for s in r.get("missing", []):

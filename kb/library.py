@@ -1,6 +1,7 @@
 """The knowledge base as a library: what the CLI and the UI both call."""
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import threading
 from contextlib import contextmanager
@@ -295,16 +296,39 @@ class KnowledgeBase:
         question = "常州市对首次认定的高新技术企业有哪些奖励？"
         self._extractive(question, self.search(question))
 
+    def evidence(self, question: str, filters: Filters | None = None) -> list[Hit]:
+        """The passages an answer is drawn from: the question's top passages and, for a question of several
+        parts, each part's own top passages (a later part with the earlier parts' subject words)."""
+        from .answer.question import split_parts
+        hits = self.search(question, top_k=self.settings.top_k, filters=filters)
+        parts = split_parts(question, self.settings.answer_max_parts)
+        if len(parts) < 2 or not self.settings.part_top_k or self.settings.answerer != "fitted":
+            return hits
+        seen = {h.chunk_id for h in hits}
+        for i, part in enumerate(parts):
+            subject = " ".join(parts[:i])
+            for h in self.search(f"{subject} {part}".strip(), top_k=self.settings.part_top_k, filters=filters):
+                if h.chunk_id not in seen:
+                    seen.add(h.chunk_id)
+                    hits.append(dataclasses.replace(h, rank=len(hits) + 1))
+        return hits
+
     def _extractive(self, question: str, hits: list[Hit]):
+        if self.settings.answerer == "rules":
+            from .answer.rules import extractive_answer as rules_answer
+            return rules_answer(question, hits, self.tokenizer, self.bm25.idf,
+                                min_coverage=self.settings.answer_min_coverage, soft=self.settings.soft_match,
+                                max_sentences=self.settings.answer_max_sentences)
         from .answer import extractive_answer
-        return extractive_answer(question, hits, self.tokenizer, self.bm25.idf,
-                                 min_coverage=self.settings.answer_min_coverage, soft=self.settings.soft_match,
-                                 max_sentences=self.settings.answer_max_sentences)
+        from .answer.scorer import load
+        return extractive_answer(question, hits, self.tokenizer, self.bm25.idf, soft=self.settings.soft_match,
+                                 max_parts=self.settings.answer_max_parts, scorer=load(self.settings.answer_model),
+                                 threshold=self.settings.answer_threshold or None)
 
     def ask(self, question: str, filters: Filters | None = None, on_token: Callable[[str], None] | None = None):
         """Answer from the retrieved passages: extractive, or the LLM (KB_LLM_URL) with the extractive answer as
         fallback. on_token gets the model's raw text as it streams (before verification; LLM only)."""
-        hits = self.search(question, top_k=self.settings.top_k, filters=filters)
+        hits = self.evidence(question, filters)
         answer = self._extractive(question, hits)
         if not self.settings.llm_url:
             return answer

@@ -50,9 +50,18 @@ class Settings:
     soft_match: float = 0.5
     top_k: int = 5
 
-    # Extractive answering: refuse when the best evidence covers less of the question than this.
+    # Extractive answering: "rules" (hand-set weights, the default) or "fitted" (kb/answer/reader.py). The rule
+    # answerer refuses when the best evidence covers less of the question than answer_min_coverage.
+    answerer: str = "rules"
     answer_min_coverage: float = 0.35
     answer_max_sentences: int = 3
+    # The fitted answerer: a scorer (bench/fit_answerer.py writes answer_model) rates candidate quotes;
+    # a part whose best quote scores below the threshold is refused. 0 = the threshold calibrated with the model.
+    answer_model: Path = RESOURCES / "answer_model.json"
+    answer_threshold: float = 0.0
+    answer_max_parts: int = 3
+    # A question of several parts also retrieves for each part (its subject carried over), this many passages each.
+    part_top_k: int = 3
 
     # Optional LLM answerer (an OpenAI-compatible /v1/chat/completions endpoint); empty URL = disabled.
     # Every sentence it writes is checked against the passages it cites; on_unverified: "flag" or "drop".

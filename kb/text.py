@@ -57,7 +57,8 @@ class Tokenizer:
         self.named = frozenset(line.split()[0].lower() for line in self.vocab)
         self.aliases: dict[str, set[str]] = {}
         for line in _read_list(aliases_file):
-            group = [w.strip() for w in re.split(r"[=＝\s,，]+", line) if w.strip()]
+            # Lower-cased: query words are (GDP → gdp).
+            group = [w.strip().lower() for w in re.split(r"[=＝\s,，]+", line) if w.strip()]
             for word in group:
                 self.aliases.setdefault(word, set()).update(w for w in group if w != word)
         self.vocab += [w for w in self.aliases if w not in self.vocab]
@@ -182,6 +183,7 @@ class TermWeights:
                         for t, w in ((t, idf(t)) for t in terms if len(t) > 1 or not t.isascii())}
         self.aliases = aliases
         self.soft = soft
+        self.idf_of = idf
         self.total = sum(self.weights.values()) or 1.0
 
     @property

@@ -1,7 +1,7 @@
 """The extractive answerer on hand-made passages (no index, no model)."""
 import pytest
 
-from kb.answer import NOT_FOUND, answer_type_ok, extractive_answer
+from kb.answer.rules import NOT_FOUND, answer_type_ok, extractive_answer
 from kb.retrieve import Hit
 from kb.settings import Settings
 from kb.text import TermWeights, Tokenizer
@@ -180,7 +180,7 @@ def test_question_words_with_their_unit_are_not_content_words(tokenizer):
 
 
 def test_a_lead_clause_gives_a_date_but_not_the_figure_asked_for(tokenizer):
-    from kb.answer import _answers, _segment
+    from kb.answer.rules import _answers, _segment
     lead, body = "9月25日，", "使重大科技创新平台真正成为全市科技创新的策源地"
     count = _segment("把平台分成了几类", tokenizer, idf)
     assert not _answers(count, lead + "……" + body, body)

@@ -109,12 +109,26 @@ def _format_answer(answer, text_shown: bool = False) -> str:
     return "\n".join(lines)
 
 
+def _format_explain(answer) -> str:
+    if not answer.explain:
+        return "（无打分说明：当前回答器不提供，设置 KB_ANSWERER=fitted 可查看）"
+    lines = ["打分说明："]
+    for e in answer.explain:
+        state = "已回答" if e.answered else f"拒答：{e.reason}"
+        lines.append(f"· {e.part}（类型 {e.kind}，可答概率 {e.answerable:.2f}，{state}）")
+        for q in e.top:
+            top = sorted(q.features, key=lambda kv: -abs(kv[1]))[:6]
+            lines.append(f"    {q.score:.3f} {q.text[:60]}")
+            lines.append("      " + " ".join(f"{k}={v:.2f}" for k, v in top))
+    return "\n".join(lines)
+
+
 def cmd_ask(args) -> int:
     kb = _kb()
     questions = _batch(args.batch) if args.batch else [(None, args.question)]
     for qid, question in questions:
         if args.json or args.batch:
-            _print_json({"id": qid, **kb.ask(question, filters=_filters(args)).to_json()})
+            _print_json({"id": qid, **kb.ask(question, filters=_filters(args)).to_json(explain=args.explain)})
             continue
         streamed: list[str] = []        # the LLM's draft, printed as it arrives; then the checked answer
 
@@ -128,6 +142,8 @@ def cmd_ask(args) -> int:
         if streamed:
             print("\n" if same else "\n\n最终回答：")
         print(_format_answer(answer, text_shown=same))
+        if args.explain:
+            print(_format_explain(answer))
     return 0
 
 
@@ -213,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--date-to", help="截止日期")
         if name == "search":
             p.add_argument("--top-k", type=int, default=5)
+        else:
+            p.add_argument("--explain", action="store_true",
+                           help="列出每个问题部分的类型、候选句及其特征和得分、拒答原因（KB_ANSWERER=fitted）")
         p.set_defaults(func=func)
 
     p = sub.add_parser("serve", help="启动网页版（Gradio）")

@@ -1,4 +1,5 @@
-"""The default answerer: no LLM; quotes the sentences of the retrieved passages that answer the question.
+"""The rule-based answerer (KB_ANSWERER=rules, the default): no LLM; quotes the sentences of the retrieved
+passages that answer the question.
 
 Each part of the question (split at ？ and ；) gets the sentence, or run of whole clauses, that best
 holds it: the clause with the question word (focus), the words naming what is asked (answer head),
@@ -16,10 +17,9 @@ from dataclasses import dataclass, field
 
 from ingest.chunking import split_sentences
 
-from .retrieve import Hit
-from .text import TermWeights
-
-NOT_FOUND = "资料中未找到相关内容。"
+from ..model import NOT_FOUND, Answer, Citation
+from ..retrieve import Hit
+from ..text import TermWeights
 NUMERIC_Q = re.compile(r"多少|几|多大|多高|多长|多久|比例|占比|金额|数量|规模|哪年|哪一年|何时|什么时候|什么时间|哪天|日期|排名|第几|名次|最高|最低")
 LIST_Q = re.compile(r"哪些|哪几|哪[“\"「]?[一二三四五六七八九十两\d]+|包括|有什么|分别|几类|几项")
 RARE_IDF = 5.0          # a word in a handful of passages: names one thing, not a kind of thing
@@ -44,48 +44,6 @@ _ANAPHORA = re.compile(r"^[■\s]*(?:现场|会上|会议上|会议期间|活动
 _ASKS_DOCUMENT = re.compile(r"(?:哪个|哪份|哪项|什么|哪些)(?:文件|政策|办法|规定|通知|意见|细则)|依据|根据什么"
                             r"|(?:文件|政策|办法|规定|通知|意见|细则|标准)[^，,。？?]{0,4}(?:叫什么|的名称|名字)")
 _HAS_TITLE = re.compile(r"《|[A-Z]{2,}(?:/[A-Z]+)?\s?\d")       # 《…》 or a standard's code (ISO 23168, GB/T 1234)
-
-
-@dataclass(frozen=True)
-class Citation:
-    n: int
-    hit: Hit
-    quote: str
-    spans: tuple[tuple[int, int], ...]     # offsets of the quoted text in hit.text
-
-    def to_json(self) -> dict:
-        h = self.hit
-        return {"n": self.n, "chunk_id": h.chunk_id, "text": h.text, "doc_id": h.doc_id, "title": h.title,
-                "source": h.source, "date": h.date, "article": h.article, "section": h.section, "page": h.page,
-                "publication": h.publication, "issue": h.issue, "score": round(h.score, 6),
-                "quote": self.quote, "quote_spans": [list(s) for s in self.spans]}
-
-
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    text: str
-    answered: bool
-    citations: tuple[Citation, ...] = ()
-    related: tuple[Hit, ...] = ()          # closest passages, shown as 可能相关 when not answered
-    answerer: str = "extractive"
-    coverage: float = 0.0
-    notes: tuple[str, ...] = field(default=())
-    verification: tuple = ()               # kb.verify.SentenceCheck per sentence of an LLM answer
-
-    @property
-    def verified_count(self) -> int:
-        return sum(c.verified for c in self.verification)
-
-    def to_json(self) -> dict:
-        checked = None if self.answerer == "extractive" else {
-            "verified": self.verified_count, "total": len(self.verification),
-            "sentences": [c.to_json() for c in self.verification]}
-        return {"question": self.question, "answer": self.text, "answered": self.answered,
-                "answerer": self.answerer, "coverage": round(self.coverage, 3),
-                "citations": [c.to_json() for c in self.citations],
-                "related": [h.to_json() for h in self.related], "notes": list(self.notes),
-                "verification": checked}
 
 
 @dataclass

@@ -1,0 +1,143 @@
+"""Features of a candidate quote for one question part: named functions, each a number the scorer weighs.
+
+Which of them matter, and how much, is fit from the tuning questions (bench/fit_answerer.py), not set here.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..retrieve import Hit
+from .candidates import Candidate
+from .question import RELATIVE_YEAR, YEAR, Part, Question
+
+_ANAPHORA = re.compile(r"^[■\s]*(?:现场|会上|会议上|会议期间|活动中|活动现场|其中|此次|期间|同时|对此|为此|此外)[，,]")
+_HEADINGISH = re.compile(r"[，,。；;！？!?]")
+_NUMBERED = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\d+[.、．]|（[一二三四五六七八九十\d]+）|第[一二三四五六七八九十]+[章节条])")
+
+
+@dataclass(frozen=True)
+class Env:
+    """What features may look at beyond the part and the candidate; `memo` holds per-passage values."""
+    question: Question
+    hits: list[Hit]
+    tokenizer: object
+    unseen_idf: float
+    memo: dict = field(default_factory=dict)
+
+    def once(self, key, fn):
+        if key not in self.memo:
+            self.memo[key] = fn()
+        return self.memo[key]
+
+
+def per_passage(fn):
+    """A feature that depends on the part and the candidate's passage only: computed once per passage."""
+    def feature(part, cand, env):
+        return env.once((id(fn), id(part), cand.hit_index), lambda: fn(part, cand, env))
+    feature.__name__ = fn.__name__
+    return feature
+
+
+def _held(part: Part, cand: Candidate, env: Env) -> bool:
+    kind = part.kind
+    if kind.name == "person":
+        return env.once(("person", cand.text), lambda: env.tokenizer.has_person_name(cand.text))
+    return bool(kind.evidence.search(cand.text)) if kind.evidence is not None else False
+
+
+def kind_held(part, cand, env) -> float:
+    return float(_held(part, cand, env))
+
+
+def kind_missing(part, cand, env) -> float:
+    needs = part.kind.evidence is not None or part.kind.name == "person"
+    return float(needs and not _held(part, cand, env))
+
+
+def years_of(cand: Candidate, hit: Hit, text_only: bool = False) -> set[str]:
+    """Years a quote speaks of: those it names; else (magazines rarely name the current year) its document's
+    year, with 今年/去年 in the passage resolved against it."""
+    named = set(YEAR.findall(cand.text))
+    if text_only:
+        return named
+    held = named | set(YEAR.findall(cand.context))
+    if YEAR.match(hit.date or ""):
+        year = int(hit.date[:4])
+        held.update(str(year + d) for w, d in RELATIVE_YEAR.items() if w in cand.context)
+        if not named:
+            held.add(str(year))
+    return held
+
+
+def year_missing(part, cand, env) -> float:
+    if not part.years:
+        return 0.0
+    return float(bool(part.years) and not part.years <= years_of(cand, env.hits[cand.hit_index]))
+
+
+def year_in_quote(part, cand, env) -> float:
+    return float(bool(part.years) and part.years <= years_of(cand, env.hits[cand.hit_index], text_only=True))
+
+
+def _share_absent(words, text, weights) -> float:
+    return sum(not weights.present(w, text) for w in words) / len(words) if words else 0.0
+
+
+@per_passage
+def rare_absent_passage(part, cand, env) -> float:
+    return _share_absent(part.rare, cand.context, part.terms)
+
+
+def rare_absent_quote(part, cand, env) -> float:
+    return _share_absent(part.rare, cand.text.lower(), part.terms)
+
+
+@per_passage
+def head_absent_passage(part, cand, env) -> float:
+    return float(bool(part.head.terms) and part.head.coverage(cand.context) == 0)
+
+
+FEATURES: tuple[tuple[str, Callable[[Part, Candidate, Env], float]], ...] = (
+    ("part_coverage", lambda p, c, e: p.terms.coverage(c.text)),
+    ("focus_coverage", lambda p, c, e: p.focus.coverage(c.text)),
+    ("head_coverage", lambda p, c, e: p.head.coverage(c.text) if p.head.terms else 0.0),
+    ("head_absent_passage", head_absent_passage),
+    ("part_coverage_passage", per_passage(lambda p, c, e: p.terms.coverage(c.context))),
+    ("question_coverage_passage", per_passage(lambda p, c, e: e.question.whole.coverage(c.context))),
+    ("subject_coverage_passage", per_passage(lambda p, c, e: p.subject.coverage(c.context) if p.subject else 0.0)),
+    ("rival_part", lambda p, c, e: max((o.terms.coverage(c.text) - p.terms.coverage(c.text)
+                                        for o in e.question.parts if o is not p), default=0.0)),
+    ("kind_held", kind_held),
+    ("kind_missing", kind_missing),
+    ("year_missing", year_missing),
+    ("year_in_quote", year_in_quote),
+    ("rare_absent_passage", rare_absent_passage),
+    ("rare_absent_quote", rare_absent_quote),
+    ("unseen_share", per_passage(lambda p, c, e: sum(w for t, w in p.terms.weights.items()
+                                                     if p.terms.idf_of(t) >= e.unseen_idf) / p.terms.total)),
+    ("rank", lambda p, c, e: 1.0 / (1 + c.hit_index)),
+    ("fused_score", lambda p, c, e: e.hits[c.hit_index].score),
+    ("dense_score", lambda p, c, e: e.hits[c.hit_index].dense_score or 0.0),
+    ("sentences", lambda p, c, e: c.units - 1.0),
+    ("length", lambda p, c, e: len(c.text) / 100),
+    ("fragment", lambda p, c, e: float(c.fragment)),
+    ("headingish", lambda p, c, e: float(not _HEADINGISH.search(c.text.strip()) and len(c.text) < 40)),
+    ("numbered_opening", lambda p, c, e: float(bool(_NUMBERED.match(c.text)))),
+    ("opens_passage", lambda p, c, e: float(c.first)),
+    ("anaphora", lambda p, c, e: float(bool(_ANAPHORA.match(c.text)))),
+    ("opens_with_key_term", lambda p, c, e: float(p.terms.opens_with_key_term(c.text))),
+    ("list_shape", lambda p, c, e: min(c.text.count("、"), 5) / 5 if p.kind.name == "list" else 0.0),
+    ("definition_shape", lambda p, c, e: kind_held(p, c, e) if p.kind.name == "define" else 0.0),
+)
+# Each of these also as its distance to the part's best candidate: how a quote stands among the others.
+RELATIVE = ("part_coverage", "focus_coverage", "head_coverage", "fused_score", "kind_held")
+NAMES = tuple(name for name, _ in FEATURES) + tuple(f"{n}_gap" for n in RELATIVE)
+_RELATIVE_AT = tuple(NAMES.index(n) for n in RELATIVE)
+
+
+def vectors(part: Part, pool: list[Candidate], env: Env) -> list[tuple[float, ...]]:
+    rows = [[fn(part, c, env) for _, fn in FEATURES] for c in pool]
+    best = [max((r[i] for r in rows), default=0.0) for i in _RELATIVE_AT]
+    return [tuple(r + [r[i] - b for i, b in zip(_RELATIVE_AT, best)]) for r in rows]

@@ -1,0 +1,64 @@
+"""Question analysis: the parts of a question, what each asks for, its subject terms and qualifiers."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text import TermWeights
+from .kinds import Kind, kind_of
+
+RARE_IDF = 5.0       # a word in a handful of passages: names one thing, not a kind of thing
+_PART_SPLIT = re.compile(r"[？?；;！!。]")
+_QUESTION_WORD = re.compile(r"什么|哪|多少|几|谁|怎么|怎样|如何|吗|是否|何")
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+RELATIVE_YEAR = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    kind: Kind
+    terms: TermWeights          # the part's content words (soft match allowed)
+    focus: TermWeights          # the clause holding the question word: what is asked, exactly
+    head: TermWeights           # the words naming what is asked (主任, 股票代码, 通过率)
+    years: frozenset[str]       # years the part names
+    rare: tuple[str, ...]       # words of the part that name one thing (IDF ≥ RARE_IDF)
+    subject: TermWeights | None  # an earlier part's words: a later part often omits its subject
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    parts: tuple[Part, ...]
+    whole: TermWeights
+    chinese: bool
+
+
+def split_parts(question: str, max_parts: int) -> list[str]:
+    parts = [p.strip(" ，,") for p in _PART_SPLIT.split(question) if len(p.strip(" ，,")) >= 2]
+    return (parts or [question.strip()])[:max_parts]
+
+
+def _focus(text: str) -> str:
+    clauses = [c for c in re.split(r"[，,、]", text) if c.strip()] or [text]
+    return next((c for c in reversed(clauses) if _QUESTION_WORD.search(c)), clauses[-1])
+
+
+def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Question:
+    def weights(words, soft_=0.0):
+        return TermWeights(list(words), idf, tokenizer.aliases, soft_)
+
+    parts: list[Part] = []
+    for text in split_parts(question, max_parts):
+        terms = tokenizer.query_terms(text)
+        head = [w for w in tokenizer.words(" ".join(tokenizer.answer_head(text))) if not _QUESTION_WORD.search(w)]
+        rare = tuple(t for t in terms if len(t) > 1 and idf(t) >= RARE_IDF and not t.isdigit())
+        previous = parts[-1] if parts else None
+        # The subject carried into a later part: the earlier parts' words this one does not repeat.
+        carried = [t for p in parts for t in p.terms.terms if t not in terms]
+        parts.append(Part(text, kind_of(text), weights(terms, soft), weights(tokenizer.query_terms(_focus(text))),
+                          weights(head), frozenset(YEAR.findall(text)), rare,
+                          weights(carried) if previous and carried else None))
+    return Question(question, tuple(parts), weights(tokenizer.query_terms(question), soft),
+                    bool(_CJK.search(question)))

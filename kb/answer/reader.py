@@ -1,0 +1,113 @@
+"""The default answerer (no LLM): for each part of the question, the candidate quote the fitted scorer rates
+highest, given when its probability clears the calibrated threshold; otherwise that part is refused with a
+named reason. The answer quotes the passages verbatim with numbered citations."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import NOT_FOUND, Answer, Citation, PartExplain, ScoredQuote
+from ..retrieve import Hit
+from .candidates import Candidate, candidates
+from .features import NAMES, Env, vectors, years_of
+from .question import Part, Question, analyse
+from .scorer import Scorer, load
+
+
+@dataclass(frozen=True)
+class Scored:
+    cand: Candidate
+    x: tuple[float, ...]
+    p: float               # the candidate model's probability
+
+
+def score_parts(question: str, hits: list[Hit], tokenizer, idf, scorer: Scorer | None,
+                soft: float, max_parts: int) -> tuple[Question, list[list[Scored]]]:
+    """Every candidate of the passages scored for every part of the question, best first. With no scorer
+    (when fitting one) the probabilities are 0."""
+    q = analyse(question, tokenizer, idf, soft, max_parts)
+    pool = candidates(hits)
+    env = Env(q, hits, tokenizer, idf("\x00"))
+    out = []
+    for part in q.parts:
+        rows = zip(pool, vectors(part, pool, env))
+        scored = [Scored(c, x, scorer.candidate.probability(x) if scorer else 0.0) for c, x in rows]
+        out.append(sorted(scored, key=lambda s: (-s.p, s.cand.hit_index, s.cand.start)))
+    return q, out
+
+
+def _reason(part: Part, best: Scored | None, hits: list[Hit]) -> str:
+    """A refusal in the user's terms, from what the best candidate lacks."""
+    if best is None:
+        return "检索到的段落中没有可引用的句子"
+    f = dict(zip(NAMES, best.x))
+    c = best.cand
+    if f["year_missing"]:
+        have = sorted(years_of(c, hits[c.hit_index]))
+        return f"资料中没有{'、'.join(sorted(part.years))}年的相关内容" + (f"（找到的是{'、'.join(have[-3:])}年）" if have else "")
+    if f["rare_absent_passage"]:
+        absent = [w for w in part.rare if not part.terms.present(w, c.context)]
+        return f"资料未提及“{'、'.join(absent)}”"
+    if f["head_absent_passage"]:
+        return f"找到的段落未提及所问的“{''.join(part.head.terms)}”"
+    if f["kind_missing"]:
+        return f"找到的句子中没有所问的{part.kind.label}"
+    return "找到的段落与问题相关度不足"
+
+
+def _union(x: Candidate, y: Candidate, hits: list[Hit], limit: int) -> Candidate | None:
+    if x.hit_index != y.hit_index or not (x.start < y.end and y.start < x.end):
+        return None
+    start, end = min(x.start, y.start), max(x.end, y.end)
+    if end - start > limit:
+        return None
+    text = hits[x.hit_index].text
+    return Candidate(x.hit_index, start, end, text[start:end], x.context, x.units, x.fragment, x.first)
+
+
+def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, soft: float = 0.5, max_parts: int = 3,
+                      scorer: Scorer | None = None, threshold: float | None = None, explain_top: int = 3) -> Answer:
+    if not hits:
+        return Answer(question, NOT_FOUND, False)
+    scorer = scorer or load()
+    q, per_part = score_parts(question, hits, tokenizer, idf, scorer, soft, max_parts)
+    return compose(q, per_part, hits, scorer, scorer.threshold if threshold is None else threshold, explain_top)
+
+
+def compose(q: Question, per_part: list[list[Scored]], hits: list[Hit], scorer: Scorer, threshold: float,
+            explain_top: int = 3) -> Answer:
+    """The answer from the scored candidates: each part's best quote when the part is judged answerable."""
+    chosen: list[Candidate] = []
+    explains, confidence = [], []
+    for part, scored in zip(q.parts, per_part):
+        best = scored[0] if scored else None
+        p = scorer.answerable(best.x, best.p) if best else 0.0
+        ok = best is not None and p >= threshold and q.chinese
+        reason = "" if ok else ("请用中文提问" if not q.chinese else _reason(part, best, hits))
+        explains.append(PartExplain(part.text, part.kind.name, ok, reason, round(p, 4), tuple(
+            ScoredQuote(s.cand.text, hits[s.cand.hit_index].source, s.p, tuple(zip(NAMES, s.x)))
+            for s in scored[:explain_top])))
+        if not ok:
+            continue
+        confidence.append(p)
+        merged = next(((i, u) for i, c in enumerate(chosen) if (u := _union(c, best.cand, hits, 300)) is not None),
+                      None)
+        if merged:
+            chosen[merged[0]] = merged[1]
+        else:
+            chosen.append(best.cand)
+    if not chosen:
+        return Answer(q.text, NOT_FOUND, False, related=tuple(hits[:3]), explain=tuple(explains),
+                      notes=tuple(e.reason for e in explains if e.reason)[:1])
+    numbers: dict[int, int] = {}
+    spans: dict[int, list[tuple[int, int]]] = {}
+    pieces = []
+    for c in chosen:
+        n = numbers.setdefault(c.hit_index, len(numbers) + 1)
+        spans.setdefault(c.hit_index, []).append((c.start, c.end))
+        quote = hits[c.hit_index].text[c.start:c.end].strip().rstrip("，,：:；;。").replace("\n", " ")
+        pieces.append(f"{quote}[{n}]")
+    cites = tuple(Citation(numbers[i], hits[i], "……".join(hits[i].text[a:b].strip() for a, b in s), tuple(s))
+                  for i, s in sorted(spans.items(), key=lambda kv: numbers[kv[0]]))
+    notes = tuple(f"资料中未找到：{e.part}（{e.reason}）" for e in explains if not e.answered)
+    return Answer(q.text, "；".join(pieces) + "。", True, cites, related=tuple(hits), coverage=min(confidence),
+                  notes=notes, explain=tuple(explains))

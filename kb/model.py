@@ -1,0 +1,83 @@
+"""Types that cross the kb → ui/CLI/export seam: what an answer is and what it cites."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .retrieve import Hit
+
+NOT_FOUND = "资料中未找到相关内容。"
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    hit: Hit
+    quote: str
+    spans: tuple[tuple[int, int], ...]     # offsets of the quoted text in hit.text
+
+    def to_json(self) -> dict:
+        h = self.hit
+        return {"n": self.n, "chunk_id": h.chunk_id, "text": h.text, "doc_id": h.doc_id, "title": h.title,
+                "source": h.source, "date": h.date, "article": h.article, "section": h.section, "page": h.page,
+                "publication": h.publication, "issue": h.issue, "score": round(h.score, 6),
+                "quote": self.quote, "quote_spans": [list(s) for s in self.spans]}
+
+
+@dataclass(frozen=True)
+class ScoredQuote:
+    """One candidate quote for a question part, with the feature values the scorer saw."""
+    text: str
+    source: str
+    score: float                          # the scorer's probability that this quote answers the part
+    features: tuple[tuple[str, float], ...]
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "source": self.source, "score": round(self.score, 4),
+                "features": {k: round(v, 4) for k, v in self.features}}
+
+
+@dataclass(frozen=True)
+class PartExplain:
+    """Why a part of the question got its quote, or why it was refused."""
+    part: str
+    kind: str                             # answer kind (kb.answer.kinds)
+    answered: bool
+    reason: str                           # Chinese; empty when answered
+    answerable: float = 0.0               # the refusal model's probability that the part is answered
+    top: tuple[ScoredQuote, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"part": self.part, "kind": self.kind, "answered": self.answered, "reason": self.reason,
+                "answerable": self.answerable,
+                "top": [q.to_json() for q in self.top]}
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    answered: bool
+    citations: tuple[Citation, ...] = ()
+    related: tuple[Hit, ...] = ()          # closest passages, shown as 可能相关 when not answered
+    answerer: str = "extractive"
+    coverage: float = 0.0                  # the scorer's confidence in the weakest answered part (0 when refused)
+    notes: tuple[str, ...] = field(default=())
+    verification: tuple = ()               # kb.verify.SentenceCheck per sentence of an LLM answer
+    explain: tuple[PartExplain, ...] = ()
+
+    @property
+    def verified_count(self) -> int:
+        return sum(c.verified for c in self.verification)
+
+    def to_json(self, explain: bool = False) -> dict:
+        checked = None if self.answerer == "extractive" else {
+            "verified": self.verified_count, "total": len(self.verification),
+            "sentences": [c.to_json() for c in self.verification]}
+        out = {"question": self.question, "answer": self.text, "answered": self.answered,
+               "answerer": self.answerer, "coverage": round(self.coverage, 3),
+               "citations": [c.to_json() for c in self.citations],
+               "related": [h.to_json() for h in self.related], "notes": list(self.notes),
+               "verification": checked}
+        if explain:
+            out["explain"] = [p.to_json() for p in self.explain]
+        return out

@@ -1,0 +1,72 @@
+"""The fitted extractive answerer (kb/answer/reader.py) on passages written here, not taken from any eval set."""
+import json
+
+import pytest
+
+from kb.answer import NOT_FOUND, extractive_answer
+from kb.answer.kinds import kind_of
+from kb.answer.scorer import MODEL_FILE, from_json
+from kb.retrieve import Hit
+from kb.settings import Settings
+from kb.text import Tokenizer
+
+
+@pytest.fixture(scope="module")
+def tokenizer(tmp_path_factory):
+    s = Settings()
+    return Tokenizer(s.vocab_file, s.aliases_file, cache_dir=tmp_path_factory.mktemp("jieba"))
+
+
+def hit(text, rank=1, date="2022-06"):
+    return Hit(rank=rank, chunk_id=f"c{rank}", text=text, score=1.0 / rank, doc_id="d.txt", title="测试文档",
+               source="d.txt", date=date, article="测试文章", dense_score=0.9)
+
+
+def ask(tokenizer, question, *texts, **kw):
+    return extractive_answer(question, [hit(t, i + 1) for i, t in enumerate(texts)], tokenizer, lambda t: 3.0, **kw)
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("示范园区在哪几个镇布局？", "list"), ("新建实验室市里补助多少钱？", "amount"), ("这个基金是哪一年设立的？", "year"),
+    ("研究院的院长是谁？", "person"), ("申报截止到什么时候？", "date"), ("研发投入占营收的比重是多少？", "percent"),
+    ("园区共有多少家企业？", "count"), ("这项政策依据哪个文件？", "title"), ("“揭榜挂帅”是什么意思？", "define"),
+])
+def test_kind_table(question, kind):
+    assert kind_of(question).name == kind
+
+
+def test_amount_question_quotes_the_sentence_with_the_amount(tokenizer):
+    a = ask(tokenizer, "新认定的市级众创空间奖励多少？",
+            "全市众创空间发展迅速，服务能力不断提升。新认定为市级众创空间的，一次性奖励15万元。众创空间要加强管理。")
+    assert a.answered and "15万元" in a.text and a.text.endswith("[1]。")
+    s, e = a.citations[0].spans[0]
+    assert "15万元" in a.citations[0].hit.text[s:e]
+    assert a.explain[0].kind == "amount" and a.explain[0].top[0].features
+
+
+def test_a_year_the_passages_do_not_hold_is_seen_and_named_when_refused(tokenizer):
+    a = ask(tokenizer, "2016年示范区的技术合同成交额是多少？",
+            "2021年，示范区技术合同成交额达到86亿元，同比增长21%。", threshold=0.999)
+    assert dict(a.explain[0].top[0].features)["year_missing"] == 1.0
+    assert not a.answered and a.text == NOT_FOUND
+    assert "2016" in a.explain[0].reason and "2021" in a.explain[0].reason
+
+
+def test_english_question_gets_a_chinese_refusal(tokenizer):
+    a = ask(tokenizer, "What is the budget of the lab?", "The lab budget is 3 million yuan. 实验室预算为300万元。")
+    assert not a.answered and a.explain[0].reason == "请用中文提问"
+
+
+def test_explain_is_in_the_json_only_when_asked(tokenizer):
+    a = ask(tokenizer, "新认定的市级众创空间奖励多少？", "新认定为市级众创空间的，一次性奖励15万元。")
+    assert "explain" not in a.to_json()
+    part = a.to_json(explain=True)["explain"][0]
+    assert part["kind"] == "amount" and "part_coverage" in part["top"][0]["features"]
+
+
+def test_model_file_must_match_the_features():
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert 0 < from_json(data).threshold < 1
+    data["candidate"]["features"] = data["candidate"]["features"][:-1]
+    with pytest.raises(ValueError):
+        from_json(data)
