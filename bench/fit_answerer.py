@@ -106,7 +106,7 @@ def _starts(g: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
 
 
-def candidate_rows(asked: list[Asked]):
+def candidate_rows(asked: list[Asked], minimal_only: bool = True):
     """Features and labels; a correct quote that contains a shorter correct quote is labelled wrong, so that
     the scorer learns to prefer the shortest quote that answers."""
     xs, ys, groups, questions = [], [], [], []
@@ -116,7 +116,7 @@ def candidate_rows(asked: list[Asked]):
             good = [s.cand for s in scored if judge and judge(s.cand.text)]
             for s in scored:
                 c = s.cand
-                minimal = c in good and not any(g is not c and g.hit_index == c.hit_index and c.start <= g.start
+                minimal = c in good and not minimal_only or c in good and not any(g is not c and g.hit_index == c.hit_index and c.start <= g.start
                                                 and g.end <= c.end for g in good)
                 xs.append(s.x)
                 ys.append(minimal)
@@ -236,6 +236,8 @@ def main() -> None:
     parser.add_argument("--refusal-c", type=float, default=0.3, help="inverse L2 strength of the refusal model")
     parser.add_argument("--max-refused", type=float, default=0.10,
                         help="calibration: the most answerable tuning questions that may be refused")
+    parser.add_argument("--labels", choices=["minimal", "all"], default="minimal",
+                        help="minimal: a correct quote holding a shorter correct quote counts as wrong")
     parser.add_argument("--ranker", action="store_true", help="softmax ranker instead of pointwise regression")
     parser.add_argument("--probes", action="store_true",
                         help="add the project's own probe questions (bench/probe_answerable/unanswerable) to tuning")
@@ -247,7 +249,7 @@ def main() -> None:
         here = Path(__file__).resolve().parent
         items += load((here / "probe_answerable.jsonl", here / "probe_unanswerable.jsonl"))
     asked = gather(kb, items)
-    x, y, groups, questions = candidate_rows(asked)
+    x, y, groups, questions = candidate_rows(asked, args.labels == "minimal")
     print(f"{len(items)} tuning questions, {len(x)} candidates, {int(y.sum())} positive")
 
     def fit_candidate(rows):

@@ -302,7 +302,7 @@ class KnowledgeBase:
         from .answer.question import split_parts
         hits = self.search(question, top_k=self.settings.top_k, filters=filters)
         parts = split_parts(question, self.settings.answer_max_parts)
-        if len(parts) < 2 or not self.settings.part_top_k or self.settings.answerer != "fitted":
+        if len(parts) < 2 or not self.settings.part_top_k:
             return hits
         seen = {h.chunk_id for h in hits}
         for i, part in enumerate(parts):

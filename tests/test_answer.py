@@ -187,3 +187,8 @@ def test_a_lead_clause_gives_a_date_but_not_the_figure_asked_for(tokenizer):
     assert _answers(count, lead + "……" + "推进4大类建设", "推进4大类建设")
     when = _segment("平台政策是哪天出台的", tokenizer, idf)
     assert _answers(when, lead + "……" + "出台平台政策", "出台平台政策")
+
+
+def test_question_without_chinese_gets_a_chinese_refusal(tokenizer):
+    a = ask(tokenizer, "How much is the award for a new lab?", "The award for a new lab is 1 million yuan. 新建实验室奖励100万元。")
+    assert not a.answered and a.text == NOT_FOUND and a.notes == ("请用中文提问",)
