@@ -26,10 +26,10 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 """
 
-# A staged version lives under "~staging~/<doc_id>": doc ids are file names, which cannot hold "/", so no file can
-# collide with a staging id (with the old "~staging~<doc_id>", a file named "~staging~a.txt" was deleted whenever
-# a.txt was re-indexed).
-STAGING_PREFIX = "~staging~/"
+# A staged version lives under "~staging~//<doc_id>": doc ids are file names or relative paths, which never hold
+# "//", so no file can collide with a staging id (with the old "~staging~<doc_id>", a file named "~staging~a.txt" was
+# deleted whenever a.txt was re-indexed).
+STAGING_PREFIX = "~staging~//"
 
 DOC_FIELDS = ("doc_id", "title", "publication", "issue", "date", "kind", "source", "path", "content_hash",
               "status", "n_chunks", "n_chars", "warnings", "ingested_at")
@@ -74,6 +74,12 @@ class Catalog:
         with self._lock:
             row = self._db.execute("SELECT * FROM documents WHERE content_hash = ? AND status = 'ready'",
                                    (content_hash,)).fetchone()
+        return dict(row) if row else None
+
+    def find_by_path(self, path: str) -> dict | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM documents WHERE path = ? AND status = 'ready' ORDER BY doc_id",
+                                   (path,)).fetchone()
         return dict(row) if row else None
 
     def chunk_ids(self, doc_id: str | None = None, ready_only: bool = True) -> list[str]:

@@ -40,17 +40,30 @@ class IngestEvent:
 STATUS_LABELS = {"ok": "成功", "unchanged": "未变化", "renamed": "已更名", "duplicate": "重复", "failed": "失败"}
 
 
-def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+@dataclass(frozen=True)
+class Source:
+    """A file to index and its place: the path relative to the folder it was found in (its bare name when given
+    directly), so that 2022/通知.txt and 2023/通知.txt from one folder are two documents."""
+    path: Path
+    place: str
+
+
+def collect_sources(paths: Iterable[str | Path]) -> list[Source]:
     """Expand folders into their supported files (README files describe a folder and are skipped)."""
-    files: list[Path] = []
+    out: list[Source] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                            and not p.name.lower().startswith("readme") and not p.name.startswith("."))
+            out += [Source(p, p.relative_to(path).as_posix()) for p in sorted(path.rglob("*"))
+                    if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                    and not p.name.lower().startswith("readme") and not p.name.startswith(".")]
         else:
-            files.append(path)
-    return files
+            out.append(Source(path, path.name))
+    return out
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    return [s.path for s in collect_sources(paths)]
 
 
 class KnowledgeBase:
@@ -110,18 +123,18 @@ class KnowledgeBase:
     def ingest(self, paths: Iterable[str | Path] | None = None,
                progress: Callable[[int, int, str], None] | None = None) -> Iterator[IngestEvent]:
         """Index files or folders (default: the bundled corpus), yielding one event per file."""
-        files = collect_files(paths if paths else [self.settings.corpus_dir])
+        files = collect_sources(paths if paths else [self.settings.corpus_dir])
         with self.writer():
             self._repair()
-            for i, path in enumerate(files, start=1):
+            for i, source in enumerate(files, start=1):
                 if progress:
-                    progress(i - 1, len(files), path.name)
-                yield self._ingest_one(path, i, len(files))
+                    progress(i - 1, len(files), source.place)
+                yield self._ingest_one(source, i, len(files))
             if progress:
                 progress(len(files), len(files), "")
 
-    def _ingest_one(self, path: Path, index: int, total: int) -> IngestEvent:
-        name = path.name
+    def _ingest_one(self, source: Source, index: int, total: int) -> IngestEvent:
+        path, name = source.path, source.place
         try:
             if path.is_file() and path.stat().st_size > self.settings.max_file_mb * 1024 * 1024:
                 raise IngestError(f"{name}：文件超过大小上限（{self.settings.max_file_mb:g} MB）")
@@ -129,31 +142,50 @@ class KnowledgeBase:
                 raise IngestError(f"{name}：不支持的文件类型“{path.suffix or '无扩展名'}”"
                                   f"（支持 {' '.join(SUPPORTED_SUFFIXES)}）")
             digest = self._digest(path) if path.is_file() else ""
-            current = self.catalog.document(name)
+            doc_id = self._doc_id(source)
+            current = self.catalog.document(doc_id)
             if current and current["content_hash"] == digest and current["status"] == "ready":
-                return IngestEvent(index, total, name, "unchanged", f"{name}：内容未变化，跳过", name, current["n_chunks"])
+                return IngestEvent(index, total, name, "unchanged", f"{name}：内容未变化，跳过", doc_id,
+                                   current["n_chunks"])
             twin = self.catalog.find_by_hash(digest) if digest else None
-            if twin and twin["doc_id"] != name:
+            if twin and twin["doc_id"] != doc_id:
                 if not Path(twin["path"]).exists():
-                    self.catalog.update_source(twin["doc_id"], name, str(path.resolve()))
+                    self.catalog.update_source(twin["doc_id"], path.name, str(path.resolve()))
                     return IngestEvent(index, total, name, "renamed",
                                        f"{name}：与已索引的《{twin['title']}》内容相同，已更新文件名",
                                        twin["doc_id"], twin["n_chunks"])
                 return IngestEvent(index, total, name, "duplicate",
                                    f"{name}：与已索引的 {twin['source']} 内容完全相同，未重复索引",
                                    twin["doc_id"], twin["n_chunks"])
-            parsed = parse_file(path, digest=digest)
+            parsed = parse_file(path, digest=digest, doc_id=doc_id)
             chunks = chunk_document(parsed, self.settings.chunk_size, self.settings.chunk_overlap)
             if not chunks:
                 raise IngestError(f"{name}：没有可索引的文字")
             self._publish(parsed, str(path.resolve()), chunks)
             note = "；".join(parsed.warnings)
             message = f"{name}：已索引 {len(parsed.articles)} 篇文章、{len(chunks)} 个片段" + (f"（{note}）" if note else "")
-            return IngestEvent(index, total, name, "ok", message, parsed.meta.doc_id, len(chunks), tuple(parsed.warnings))
+            return IngestEvent(index, total, name, "ok", message, doc_id, len(chunks), tuple(parsed.warnings))
         except IngestError as err:
             return IngestEvent(index, total, name, "failed", str(err))
         except OSError as err:
             return IngestEvent(index, total, name, "failed", f"{name}：无法读取文件（{err.strerror or err}）")
+
+    def _doc_id(self, source: Source) -> str:
+        """The id a file is indexed under: the one it already has (a data dir from before ids held folders keeps
+        its bare-name ids), else its place; when that id belongs to another file still on disk (two 通知.txt given
+        one by one), the place grows by parent folders until it is free."""
+        resolved = source.path.resolve()
+        known = self.catalog.find_by_path(str(resolved))
+        if known:
+            return known["doc_id"]
+        parts = resolved.parts
+        depth = len(Path(source.place).parts)
+        for k in range(depth, len(parts)):
+            candidate = "/".join(parts[-k:])
+            holder = self.catalog.document(candidate)
+            if not holder or not holder["path"] or not Path(holder["path"]).exists():
+                return candidate
+        return resolved.as_posix()
 
     def _digest(self, path: Path) -> str:
         # Chunking settings are part of what a file turns into: changing them re-indexes on the next ingest.
@@ -201,12 +233,10 @@ class KnowledgeBase:
         return out
 
     def remove(self, doc_id: str) -> int:
-        """Remove a document (by id or file name) from the catalog, Chroma and BM25; returns chunks removed."""
+        """Remove a document (by id, or by file name or title when only one document has it) from the catalog,
+        Chroma and BM25; returns chunks removed."""
         with self.writer():
-            doc = self.catalog.document(doc_id) or next(
-                (d for d in self.catalog.documents() if doc_id in (d["source"], d["title"])), None)
-            if not doc:
-                raise KBError(f"未找到文档：{doc_id}")
+            doc = self._find_document(doc_id)
             ids = self.catalog.chunk_ids(doc["doc_id"])
             self.catalog.remove(doc["doc_id"])
             self.vectors.delete(ids)
@@ -216,6 +246,18 @@ class KnowledgeBase:
             if path and path.is_file() and path.is_relative_to(self.settings.uploads_dir.resolve()):
                 path.unlink()
             return len(ids)
+
+    def _find_document(self, key: str) -> dict:
+        doc = self.catalog.document(key)
+        if doc:
+            return doc
+        matches = [d for d in self.catalog.documents() if key in (d["source"], d["title"])]
+        if not matches:
+            raise KBError(f"未找到文档：{key}")
+        if len(matches) > 1:
+            ids = "、".join(sorted(d["doc_id"] for d in matches))
+            raise KBError(f"“{key}”对应 {len(matches)} 个文档（{ids}），请用文档编号指定要删除哪一个")
+        return matches[0]
 
     def repair(self) -> dict:
         with self.writer():
@@ -261,10 +303,17 @@ class KnowledgeBase:
                 self.vectors.refresh()
             self._seen_version = version
 
-    def search(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+    def _checked_question(self, question: str) -> str:
         question = (question or "").strip()
         if not question:
             raise KBError("问题不能为空")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise KBError(f"问题过长（{len(question)} 字），请控制在 {limit} 字以内")
+        return question
+
+    def search(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+        question = self._checked_question(question)
         filters = filters or Filters()
         top_k = top_k or self.settings.top_k
         self._follow_other_writers()

@@ -62,6 +62,9 @@ class Settings:
     llm_timeout: float = 20.0
     llm_on_unverified: str = "flag"
 
+    # Questions longer than this are refused before any analysis (tokenising a huge paste costs seconds).
+    max_question_chars: int = 500
+
     # Ingestion limits.
     max_file_mb: float = 50.0
 

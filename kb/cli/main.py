@@ -22,11 +22,41 @@ def _filters(args):
 
 
 def _batch(path: str):
-    with open(path, encoding="utf-8") as fh:
+    """(id, question, error) per non-empty line: a malformed line is reported on its own and the batch goes on."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
         for line_no, line in enumerate(fh, start=1):
-            if line.strip():
+            if not line.strip():
+                continue
+            try:
                 item = json.loads(line)
-                yield item.get("id", line_no), item["question"]
+            except ValueError:
+                item = None
+            qid = item.get("id", line_no) if isinstance(item, dict) else line_no
+            question = item.get("question") if isinstance(item, dict) else None
+            if isinstance(question, str):
+                yield qid, question, None
+            else:
+                yield qid, None, f"第 {line_no} 行不是有效的问题（需要一行 JSON：{{\"id\", \"question\"}}）"
+
+
+def _for_each_question(args, handle) -> int:
+    """handle(id, question) for the one question or each batch line; in a batch a bad line or a refused question
+    becomes its own JSON line with "error" and the batch goes on (exit 1 at the end)."""
+    if not args.batch:
+        handle(None, args.question)
+        return 0
+    from kb.errors import KBError
+    failed = 0
+    for qid, question, error in _batch(args.batch):
+        if error is None:
+            try:
+                handle(qid, question)
+                continue
+            except KBError as err:
+                error = str(err)
+        failed += 1
+        _print_json({"id": qid, "question": question, "error": error})
+    return 1 if failed else 0
 
 
 def _print_json(obj) -> None:
@@ -86,14 +116,14 @@ def _format_hit(hit) -> str:
 
 def cmd_search(args) -> int:
     kb = _kb()
-    questions = _batch(args.batch) if args.batch else [(None, args.question)]
-    for qid, question in questions:
+
+    def handle(qid, question):
         hits = kb.search(question, top_k=args.top_k, filters=_filters(args))
         if args.json or args.batch:
             _print_json({"id": qid, "question": question, "hits": [h.to_json() for h in hits]})
         else:
             print("\n".join(_format_hit(h) for h in hits) or "未检索到相关内容。")
-    return 0
+    return _for_each_question(args, handle)
 
 
 def _format_answer(answer, text_shown: bool = False) -> str:
@@ -111,11 +141,11 @@ def _format_answer(answer, text_shown: bool = False) -> str:
 
 def cmd_ask(args) -> int:
     kb = _kb()
-    questions = _batch(args.batch) if args.batch else [(None, args.question)]
-    for qid, question in questions:
+
+    def handle(qid, question):
         if args.json or args.batch:
             _print_json({"id": qid, **kb.ask(question, filters=_filters(args)).to_json()})
-            continue
+            return
         streamed: list[str] = []        # the LLM's draft, printed as it arrives; then the checked answer
 
         def on_token(token: str) -> None:
@@ -128,7 +158,7 @@ def cmd_ask(args) -> int:
         if streamed:
             print("\n" if same else "\n\n最终回答：")
         print(_format_answer(answer, text_shown=same))
-    return 0
+    return _for_each_question(args, handle)
 
 
 def cmd_parse(args) -> int:
