@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from ingest import SUPPORTED_SUFFIXES, IngestError, chunk_document, parse_file
+from ingest import SUPPORTED_SUFFIXES, IngestError, chunk_document
 from ingest.pipeline import content_hash
 
 from .catalog import Catalog
@@ -124,16 +124,16 @@ class KnowledgeBase:
                progress: Callable[[int, int, str], None] | None = None) -> Iterator[IngestEvent]:
         """Index files or folders (default: the bundled corpus), yielding one event per file."""
         files = collect_sources(paths if paths else [self.settings.corpus_dir])
-        with self.writer():
+        with self.writer(), self.settings.parse_worker() as worker:
             self._repair()
             for i, source in enumerate(files, start=1):
                 if progress:
                     progress(i - 1, len(files), source.place)
-                yield self._ingest_one(source, i, len(files))
+                yield self._ingest_one(source, i, len(files), worker)
             if progress:
                 progress(len(files), len(files), "")
 
-    def _ingest_one(self, source: Source, index: int, total: int) -> IngestEvent:
+    def _ingest_one(self, source: Source, index: int, total: int, worker) -> IngestEvent:
         path, name = source.path, source.place
         try:
             if path.is_file() and path.stat().st_size > self.settings.max_file_mb * 1024 * 1024:
@@ -157,7 +157,7 @@ class KnowledgeBase:
                 return IngestEvent(index, total, name, "duplicate",
                                    f"{name}：与已索引的 {twin['source']} 内容完全相同，未重复索引",
                                    twin["doc_id"], twin["n_chunks"])
-            parsed = parse_file(path, digest=digest, doc_id=doc_id)
+            parsed = worker.parse(path, digest=digest, doc_id=doc_id, limits=self.settings.parse_limits())
             chunks = chunk_document(parsed, self.settings.chunk_size, self.settings.chunk_overlap)
             if not chunks:
                 raise IngestError(f"{name}：没有可索引的文字")

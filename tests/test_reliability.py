@@ -138,3 +138,127 @@ def test_bare_name_ids_from_older_data_dirs_keep_working(tmp_path, cli):
     assert sorted(d["doc_id"] for d in kb.documents()) == ["2023/通知.txt", "通知.txt"]
     hits = kb.search("动力电池项目延期", top_k=1, filters=Filters(doc_ids=("通知.txt",)))
     assert hits and "六月底" in hits[0].text
+
+
+# -- 3. parsing under limits -------------------------------------------------------------------------------------
+
+GB = 1 << 30
+
+
+def _docx_bomb(path: Path) -> None:
+    """A zip whose word/document.xml inflates to 1 GB of one repeated byte (about 1 MB on disk)."""
+    import zipfile
+    chunk = b"<w:t>" + b"A" * ((1 << 20) - 5)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open("word/document.xml", "w", force_zip64=True) as member:
+            for _ in range(GB // len(chunk)):
+                member.write(chunk)
+
+
+def _pdf_bomb(path: Path) -> None:
+    """A one-page PDF whose content stream (FlateDecode) inflates to 1 GB."""
+    import zlib
+    deflater = zlib.compressobj(9)
+    chunk = b"BT /F1 12 Tf (A) Tj ET\n" * 45590                      # about 1 MB of operators
+    body = b"".join(deflater.compress(chunk) for _ in range(GB // len(chunk))) + deflater.flush()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(body) + body + b"\nendstream"]
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for n, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+
+
+@pytest.fixture(scope="session")
+def bombs(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("bombs")
+    _docx_bomb(folder / "bomb.docx")
+    _pdf_bomb(folder / "bomb.pdf")
+    return folder
+
+
+def _stores(kb: KnowledgeBase) -> tuple:
+    return (sorted(kb.catalog.chunk_ids()), sorted(kb.vectors.ids()), sorted(kb.bm25.stored_ids()))
+
+
+def _ingest_measured(paths, data_dir, tmp_path, **env) -> tuple[int, str, float, int]:
+    """`kb ingest` in a fresh process: (exit status, output, seconds, peak RSS in bytes of it and its workers)."""
+    import subprocess
+    import sys
+    probe = ("import resource, subprocess, sys, time; t = time.monotonic(); "
+             "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+             "print(p.returncode, time.monotonic() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+             "print(p.stdout + p.stderr)")
+    environ = {"KB_DATA_DIR": str(data_dir), "KB_EMBED_BACKEND": "hash", "PATH": "/usr/bin:/bin",
+               "HOME": str(tmp_path), "ANONYMIZED_TELEMETRY": "False", **env}
+    done = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "kb.cli.main", "ingest", "-q",
+                           *map(str, paths)], capture_output=True, text=True, env=environ, timeout=120)
+    first, _, output = done.stdout.partition("\n")
+    rc, seconds, peak_kb = first.split()
+    return int(rc), output, float(seconds), int(peak_kb) * 1024
+
+
+@pytest.mark.parametrize("name", ["bomb.docx", "bomb.pdf"])
+def test_a_compression_bomb_is_refused_quickly_in_little_memory(name, bombs, small, data_dir, tmp_path):
+    before = _stores(_kb())
+    rc, out, seconds, peak = _ingest_measured([bombs / name], data_dir, tmp_path)
+    assert rc == 1 and out.startswith(f"[失败] {name}：文件解压后超过 200 MB，疑似压缩炸弹，已拒绝"), out
+    assert seconds < 15 and peak < GB, (seconds, peak)
+    assert _stores(_kb()) == before
+
+
+def test_a_runaway_parse_is_stopped_by_the_memory_ceiling(bombs, small, data_dir, tmp_path):
+    """With the size check out of the way, pdfminer inflates the bomb itself: the worker's RLIMIT_AS stops it."""
+    before = _stores(_kb())
+    rc, out, seconds, peak = _ingest_measured([bombs / "bomb.pdf", small / "a.txt"], data_dir, tmp_path,
+                                              KB_MAX_INFLATED_MB="100000", KB_PARSE_MEMORY_MB="400")
+    assert rc == 1 and out.startswith("[失败] bomb.pdf："), out
+    assert "[未变化] a.txt" in out                                     # the batch went on
+    assert seconds < 15 and peak < GB, (seconds, peak)
+    assert _stores(_kb()) == before
+
+
+def test_a_parse_past_the_timeout_is_killed_and_the_batch_goes_on(bombs, small, cli, monkeypatch):
+    monkeypatch.setenv("KB_MAX_INFLATED_MB", "100000")
+    monkeypatch.setenv("KB_PARSE_TIMEOUT", "0.3")
+    (small / "b.txt").write_text("武进区建设智能制造示范工厂十家。", encoding="utf-8")
+    before = _stores(_kb())
+    started = time.monotonic()
+    rc, out, _ = cli("ingest", "-q", bombs / "bomb.pdf", small / "b.txt")
+    assert time.monotonic() - started < 15
+    assert rc == 1 and out.startswith("[失败] bomb.pdf：解析超时（超过 0.3 秒），已中止"), out
+    assert "[成功] b.txt" in out
+    assert set(before[0]) < set(_stores(_kb())[0])
+
+
+def test_zip_member_count_limit(tmp_path, small, cli, monkeypatch):
+    import zipfile
+    monkeypatch.setenv("KB_MAX_ZIP_MEMBERS", "10")
+    path = tmp_path / "many.docx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("word/document.xml", "<w:document/>")
+        for i in range(20):
+            zf.writestr(f"word/media/{i}.bin", b"x")
+    rc, out, _ = cli("ingest", "-q", path)
+    assert rc == 1 and out.startswith("[失败] many.docx：压缩包内文件过多（21 个，上限 10），已拒绝"), out
+
+
+def test_pdf_page_limit(tmp_path, small, cli, monkeypatch):
+    from reportlab.pdfgen import canvas
+    monkeypatch.setenv("KB_MAX_PDF_PAGES", "3")
+    path = tmp_path / "long.pdf"
+    c = canvas.Canvas(str(path))
+    for i in range(5):
+        c.drawString(72, 700, f"page {i}")
+        c.showPage()
+    c.save()
+    rc, out, _ = cli("ingest", "-q", path)
+    assert rc == 1 and out.startswith("[失败] long.pdf：PDF 页数过多（约 5 页，上限 3），已拒绝"), out

@@ -165,8 +165,10 @@ def cmd_parse(args) -> int:
     """Show what ingestion would index from one file, without indexing it."""
     import bisect
     from dataclasses import asdict
-    from ingest import parse_file
-    doc = parse_file(args.file)
+    from kb.settings import load_settings
+    settings = load_settings()
+    with settings.parse_worker() as worker:       # the same limits and isolation as `kb ingest`
+        doc = worker.parse(args.file, limits=settings.parse_limits())
     offsets = [o for o, _ in doc.page_starts]
 
     def pages(a, b):
