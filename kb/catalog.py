@@ -6,6 +6,7 @@ A document is visible to queries only once its status is 'ready'.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -33,6 +34,33 @@ STAGING_PREFIX = "~staging~//"
 
 DOC_FIELDS = ("doc_id", "title", "publication", "issue", "date", "kind", "source", "path", "content_hash",
               "status", "n_chunks", "n_chars", "warnings", "ingested_at")
+
+
+def salvage(path: Path, dry_run: bool = False) -> str | None:
+    """A catalog SQLite cannot read (truncated, overwritten, "database disk image is malformed") is moved aside, so
+    that a new one can be rebuilt from the manifest; returns what was done, or None when the catalog is sound."""
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            ok = db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            db.execute("SELECT count(*) FROM documents").fetchone()
+        finally:
+            db.close()
+        if ok:
+            return None
+        problem = "完整性检查未通过"
+    except sqlite3.DatabaseError as err:
+        problem = str(err)
+    aside = path.with_name(f"{path.name}.damaged-{datetime.now():%Y%m%d-%H%M%S}")
+    if dry_run:
+        return f"目录数据库无法读取（{problem}），将移至 {aside.name} 并从清单重建"
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(str(path) + suffix)
+        if source.exists():
+            os.replace(source, Path(str(aside) + suffix))
+    return f"目录数据库无法读取（{problem}），已移至 {aside.name}，将从清单重建"
 
 
 class Catalog:
@@ -160,6 +188,28 @@ class Catalog:
             self._delete(doc_id)
             self._db.execute("UPDATE chunks SET doc_id = ? WHERE doc_id = ?", (doc_id, staging_id))
             self._db.execute("UPDATE documents SET doc_id = ?, status = 'ready' WHERE doc_id = ?", (doc_id, staging_id))
+
+    def export(self, doc_id: str) -> tuple[dict, list[dict]] | None:
+        """A ready document's row and chunk rows, as the manifest keeps them."""
+        doc = self.document(doc_id)
+        if not doc or doc["status"] != "ready":
+            return None
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM chunks WHERE doc_id = ? ORDER BY ord", (doc_id,)).fetchall()
+        return doc, [dict(r) for r in rows]
+
+    def restore(self, doc: dict, chunks: list[dict]) -> None:
+        """Put back a ready document from its manifest (the catalog lost it)."""
+        columns = ("chunk_id", "doc_id", "ord", "text", "start", "end_", "article", "section", "page", "page_end",
+                   "index_text", "tokens")
+        with self._tx():
+            self._delete(doc["doc_id"])
+            self._db.execute(f"INSERT INTO documents ({','.join(DOC_FIELDS)}) VALUES ({','.join('?' * len(DOC_FIELDS))})",
+                             tuple(doc.get(f) for f in DOC_FIELDS[:9]) + ("ready",) +
+                             tuple(doc.get(f) for f in DOC_FIELDS[10:]))
+            self._db.executemany(f"INSERT OR REPLACE INTO chunks ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})",
+                                 [tuple(c.get(k) for k in columns[:1]) + (doc["doc_id"],) +
+                                  tuple(c.get(k) for k in columns[2:]) for c in chunks])
 
     def update_source(self, doc_id: str, source: str, path: str) -> None:
         with self._tx():

@@ -14,6 +14,7 @@ from ingest.pipeline import content_hash
 from .catalog import Catalog
 from .errors import KBError
 from .lexical import Bm25Index
+from .manifest import Manifest, doc_key
 from .retrieve import Filters, Hit, fuse, fuse_scores, make_hits, normalise
 from .settings import Settings, load_settings
 from .text import TermWeights, Tokenizer
@@ -35,6 +36,31 @@ class IngestEvent:
     @property
     def failed(self) -> bool:
         return self.status == "failed"
+
+
+@dataclass(frozen=True)
+class RepairReport:
+    removed_vectors: int = 0
+    added_vectors: int = 0
+    bm25_rebuilt: bool = False
+    restored_documents: tuple[str, ...] = ()    # put back into the catalog from the manifest
+    manifests_written: int = 0
+    staged_removed: int = 0
+    notes: tuple[str, ...] = ()                 # Chinese lines: what was wrong, what was (or would be) done
+    dry_run: bool = False
+
+    def lines(self) -> list[str]:
+        verb = "将" if self.dry_run else "已"
+        out = list(self.notes)
+        if self.restored_documents:
+            out.append(f"{verb}从清单恢复 {len(self.restored_documents)} 个文档：{'、'.join(sorted(self.restored_documents))}")
+        if self.staged_removed:
+            out.append(f"{verb}清除未完成的索引 {self.staged_removed} 个")
+        out.append(f"{verb}删除多余向量 {self.removed_vectors} 个，{verb}补齐向量 {self.added_vectors} 个，BM25 "
+                   + ((f"{verb}重建") if self.bm25_rebuilt else "无需重建"))
+        if self.manifests_written:
+            out.append(f"{verb}写入文档清单 {self.manifests_written} 个")
+        return out
 
 
 STATUS_LABELS = {"ok": "成功", "unchanged": "未变化", "renamed": "已更名", "duplicate": "重复", "failed": "失败"}
@@ -75,6 +101,7 @@ class KnowledgeBase:
         self.catalog = Catalog(self.settings.catalog_path)
         self.vectors = VectorIndex(self.settings)
         self.bm25 = Bm25Index(self.settings.bm25_dir)
+        self.manifest = Manifest(self.settings.data_dir / "manifest")
         self._embedder = embedder
         self._tokenizer: Tokenizer | None = None
         self._init_lock = threading.Lock()
@@ -151,6 +178,7 @@ class KnowledgeBase:
             if twin and twin["doc_id"] != doc_id:
                 if not Path(twin["path"]).exists():
                     self.catalog.update_source(twin["doc_id"], path.name, str(path.resolve()))
+                    self._write_manifest(twin["doc_id"])
                     return IngestEvent(index, total, name, "renamed",
                                        f"{name}：与已索引的《{twin['title']}》内容相同，已更新文件名",
                                        twin["doc_id"], twin["n_chunks"])
@@ -202,8 +230,14 @@ class KnowledgeBase:
                  "date": parsed.meta.date} for c, t in zip(chunks, texts)]
         self._add_vectors(rows)
         self.catalog.publish(doc_id)
+        self._write_manifest(doc_id)
         self.vectors.delete(sorted(old_ids - {c.chunk_id for c in chunks}))
         self._rebuild_bm25()
+
+    def _write_manifest(self, doc_id: str) -> None:
+        exported = self.catalog.export(doc_id)
+        if exported:
+            self.manifest.write(*exported)
 
     def _add_vectors(self, rows: list[dict]) -> None:
         # Chroma pays ~0.2 s per call on disk whatever its size (300 vectors/s in batches of 64, 3,000/s in batches of
@@ -238,6 +272,7 @@ class KnowledgeBase:
         with self.writer():
             doc = self._find_document(doc_id)
             ids = self.catalog.chunk_ids(doc["doc_id"])
+            self.manifest.discard(doc["doc_id"])      # first: a manifest without its document means a lost catalog
             self.catalog.remove(doc["doc_id"])
             self.vectors.delete(ids)
             self._rebuild_bm25()
@@ -259,26 +294,67 @@ class KnowledgeBase:
             raise KBError(f"“{key}”对应 {len(matches)} 个文档（{ids}），请用文档编号指定要删除哪一个")
         return matches[0]
 
-    def repair(self) -> dict:
+    def repair(self, dry_run: bool = False, notes: Iterable[str] = ()) -> RepairReport:
+        """Check the stores against the catalog and mend them; dry_run reports without changing anything."""
         with self.writer():
-            return self._repair()
+            return self._repair(dry_run, tuple(notes))
 
-    def _repair(self) -> dict:
-        """Bring Chroma and BM25 back in line with the catalog after an interrupted run."""
-        for staged in self.catalog.staged():
-            self.catalog.remove(staged)
-        wanted = set(self.catalog.chunk_ids())
+    def _repair(self, dry_run: bool = False, notes: tuple[str, ...] = ()) -> RepairReport:
+        """Bring the catalog back from the manifest where it lost documents, then Chroma and BM25 in line with it
+        (after an interrupted run, damaged files, a lost catalog). Never deletes vectors because the catalog is
+        empty: an emptied catalog is far likelier than a knowledge base whose every document was removed."""
+        notes = list(notes)
+        staged = self.catalog.staged()
+        if not dry_run:
+            for doc_id in staged:
+                self.catalog.remove(doc_id)
+        restored, restored_ids, written = self._sync_manifest(dry_run, notes)
+        wanted = set(self.catalog.chunk_ids()) | restored_ids
         have = self.vectors.ids()
         extra, missing = sorted(have - wanted), wanted - have
-        self.vectors.delete(extra)
-        if missing:
-            rows = [r for r in self.catalog.all_chunks(
-                "c.chunk_id, c.doc_id, c.index_text, d.kind, d.date") if r["chunk_id"] in missing]
-            self._add_vectors(rows)
-        rebuilt = set(self.bm25.stored_ids()) != wanted or not self.bm25.version()
-        if rebuilt:
-            self._rebuild_bm25()
-        return {"removed_vectors": len(extra), "added_vectors": len(missing), "bm25_rebuilt": rebuilt}
+        if extra and not wanted:
+            notes.append(f"目录中没有任何文档，而向量库中有 {len(have)} 个向量，且没有可用的文档清单：未删除这些向量"
+                         "（请从备份恢复 catalog.sqlite，或重新索引文件）")
+            extra = []
+        problem = self.bm25.problem()
+        if problem:
+            notes.append(problem + ("，将从目录重建" if dry_run else "，已从目录重建"))
+        rebuild = bool(problem) or set(self.bm25.stored_ids()) != wanted or not self.bm25.version()
+        if not dry_run:
+            self.vectors.delete(extra)
+            if missing:
+                rows = [r for r in self.catalog.all_chunks(
+                    "c.chunk_id, c.doc_id, c.index_text, d.kind, d.date") if r["chunk_id"] in missing]
+                self._add_vectors(rows)
+            if rebuild:
+                self._rebuild_bm25()
+        return RepairReport(len(extra), len(missing), rebuild, tuple(restored), written, len(staged), tuple(notes),
+                            dry_run)
+
+    def _sync_manifest(self, dry_run: bool, notes: list[str]) -> tuple[list[str], set[str], int]:
+        """Documents whose manifest has no catalog row are restored; ready documents without a current manifest
+        get one. Returns (restored doc ids, their chunk ids, manifests written)."""
+        docs = {doc_key(d["doc_id"]): d for d in self.catalog.documents()}
+        current = {(e.key, e.content_hash) for e in self.manifest.entries()}
+        restored, restored_ids = [], set()
+        for entry in self.manifest.entries():
+            if entry.key in docs:
+                continue
+            loaded = self.manifest.load(entry)
+            if loaded is None:
+                notes.append(f"文档清单 {entry.path.name} 已损坏，已跳过")
+                continue
+            doc, chunks = loaded
+            if not dry_run:
+                self.catalog.restore(doc, chunks)
+            docs[entry.key] = doc
+            restored.append(doc["doc_id"])
+            restored_ids |= {c["chunk_id"] for c in chunks}
+        stale = [d for key, d in docs.items() if (key, (d["content_hash"] or "")[:16]) not in current]
+        if not dry_run:
+            for doc in stale:
+                self._write_manifest(doc["doc_id"])
+        return restored, restored_ids, len(stale)
 
     # -- reading ------------------------------------------------------------
     def status(self) -> dict:
@@ -312,11 +388,23 @@ class KnowledgeBase:
             raise KBError(f"问题过长（{len(question)} 字），请控制在 {limit} 字以内")
         return question
 
+    def _heal_bm25(self) -> None:
+        """Damaged BM25 files are derived state: rebuild them from the catalog when this process may write;
+        otherwise (another writer, a read-only data dir) answer from the dense side for now."""
+        try:
+            with self.writer():
+                if self.bm25.problem():
+                    self._rebuild_bm25()
+        except (KBError, OSError):
+            pass
+
     def search(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Hit]:
         question = self._checked_question(question)
         filters = filters or Filters()
         top_k = top_k or self.settings.top_k
         self._follow_other_writers()
+        if self.bm25.problem():
+            self._heal_bm25()
         n = max(self.settings.candidates, top_k)
         allowed = self.catalog.filter_chunk_ids(filters.doc_ids, filters.kinds, filters.date_from, filters.date_to)
         question_terms = self.tokenizer.query_terms(question)

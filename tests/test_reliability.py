@@ -262,3 +262,142 @@ def test_pdf_page_limit(tmp_path, small, cli, monkeypatch):
     c.save()
     rc, out, _ = cli("ingest", "-q", path)
     assert rc == 1 and out.startswith("[失败] long.pdf：PDF 页数过多（约 5 页，上限 3），已拒绝"), out
+
+
+# -- 4. self-healing derived state -------------------------------------------------------------------------------
+
+def _two_docs(tmp_path) -> Path:
+    folder = tmp_path / "two"
+    folder.mkdir()
+    (folder / "a.txt").write_text(A_TEXT, encoding="utf-8")
+    (folder / "policy.txt").write_text("第一条 对首次认定的高新技术企业奖励20万元。\n\n第二条 对再次认定的高新技术企业"
+                                       "奖励10万元。", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def indexed(tmp_path, cli):
+    folder = _two_docs(tmp_path)
+    assert cli("ingest", "-q", folder)[0] == 0
+    return folder
+
+
+def _consistent(kb: KnowledgeBase) -> bool:
+    catalog, chroma, bm25 = _stores(kb)
+    return bool(catalog) and catalog == chroma == bm25
+
+
+def _bm25_ids_file(data_dir: Path) -> Path:
+    return data_dir / "bm25" / (data_dir / "bm25" / "current").read_text().strip() / "ids.json"
+
+
+def test_damaged_bm25_files_are_rebuilt_on_open_and_by_repair(indexed, data_dir, cli):
+    _bm25_ids_file(data_dir).write_bytes(b"\x00garbage{")
+    kb = _kb()
+    hits = kb.search("首次认定高新技术企业奖励", top_k=1)          # no traceback; rebuilt on the way
+    assert hits and "20万元" in hits[0].text and "bm25" in hits[0].found_by
+    assert kb.bm25.problem() is None and _consistent(_kb())
+
+    _bm25_ids_file(data_dir).write_text('["x"]', encoding="utf-8")        # valid JSON, wrong length
+    rc, out, err = cli("repair")
+    assert rc == 0 and "BM25 索引文件损坏" in out and "已从目录重建" in out, out + err
+    assert _consistent(_kb())
+
+
+def _empty_the_catalog(data_dir: Path) -> None:
+    import sqlite3
+    db = sqlite3.connect(data_dir / "catalog.sqlite")
+    with db:
+        db.execute("DELETE FROM chunks")
+        db.execute("DELETE FROM documents")
+    db.close()
+
+
+def test_an_emptied_catalog_is_rebuilt_from_the_manifest(indexed, data_dir, cli):
+    before = _stores(_kb())
+    _empty_the_catalog(data_dir)
+    rc, out, _ = cli("repair", "--dry-run")
+    assert rc == 0 and out.startswith("检查结果（未做任何修改）") and "将从清单恢复 2 个文档：a.txt、policy.txt" in out, out
+    assert "将删除多余向量 0 个" in out
+    assert _kb().documents() == [] and sorted(_kb().vectors.ids()) == before[1]     # nothing changed
+
+    rc, out, _ = cli("repair")
+    assert rc == 0 and "已从清单恢复 2 个文档" in out and "已删除多余向量 0 个" in out, out
+    kb = _kb()
+    assert _stores(kb) == before
+    hits = kb.search("首次认定高新技术企业奖励", top_k=1)
+    assert hits and hits[0].doc_id == "policy.txt" and hits[0].title
+
+
+def test_an_unreadable_catalog_is_set_aside_and_rebuilt(indexed, data_dir, cli):
+    import sqlite3
+    before = _stores(_kb())
+    catalog = data_dir / "catalog.sqlite"
+    db = sqlite3.connect(catalog)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = catalog.read_bytes()
+    catalog.write_bytes(data[:4096] + b"\xff" * (len(data) // 2 - 4096))   # truncated, pages overwritten
+    rc, out, _ = cli("repair", "--dry-run")
+    assert rc == 0 and "目录数据库无法读取" in out and "2 个文档可恢复" in out, out
+    rc, out, _ = cli("repair")
+    assert rc == 0 and "已移至 catalog.sqlite.damaged-" in out and "已从清单恢复 2 个文档" in out, out
+    assert list(data_dir.glob("catalog.sqlite.damaged-*"))
+    assert _stores(_kb()) == before
+
+
+def test_repair_never_deletes_vectors_for_an_empty_catalog(indexed, data_dir, cli):
+    import shutil
+    before = _stores(_kb())
+    _empty_the_catalog(data_dir)
+    shutil.rmtree(data_dir / "manifest")                                  # as in a data dir from before manifests
+    rc, out, _ = cli("repair")
+    assert rc == 0 and "未删除这些向量" in out, out
+    assert sorted(_kb().vectors.ids()) == before[1]
+
+
+def test_manifests_follow_publish_remove_and_older_data_dirs(indexed, data_dir, cli):
+    import shutil
+    names = lambda: sorted(p.name for p in (data_dir / "manifest").glob("*.json"))   # noqa: E731
+    assert len(names()) == 2
+    (indexed / "a.txt").write_text(A_TEXT + "\n\n科教城新增国家级孵化器两家。", encoding="utf-8")
+    assert cli("ingest", "-q", indexed)[0] == 0
+    assert len(names()) == 2                                               # the old version's file replaced
+    assert cli("remove", "a.txt")[0] == 0 and len(names()) == 1
+    shutil.rmtree(data_dir / "manifest")
+    rc, out, _ = cli("repair")
+    assert rc == 0 and "已写入文档清单 1 个" in out and len(names()) == 1
+
+
+def test_damaged_cached_vectors_are_recomputed(data_dir):
+    import sqlite3
+    import numpy as np
+    from kb.embeddings import EmbeddingCache
+    path = data_dir / "embed_cache.sqlite"
+    texts = [f"常州市第{i}批科技计划项目立项名单公布。" for i in range(5)]
+    expected = HashEmbedding().get_text_embedding_batch(texts)
+    assert HashEmbedding().attach_cache(EmbeddingCache(path)).get_text_embedding_batch(texts) == expected
+    keys = [EmbeddingCache.key(HashEmbedding().model_name, t) for t in texts]
+    db = sqlite3.connect(path)
+    with db:
+        for key, blob in zip(keys, (np.full(64, np.nan, np.float32).tobytes(), b"\x01\x02\x03",
+                                    np.ones(7, np.float32).tobytes(), np.zeros(64, np.float32).tobytes())):
+            db.execute("UPDATE vectors SET vec = ? WHERE key = ?", (blob, key))
+    db.close()
+    cache = EmbeddingCache(path)
+    assert set(cache.get_many(keys)) == {keys[2], keys[4]}                 # NaN, torn, zero: missing
+    vectors = HashEmbedding().attach_cache(cache).get_text_embedding_batch(texts)
+    assert vectors == expected                                             # the 7-long one recomputed too
+    assert cache.get_many(keys) == dict(zip(keys, expected))               # written back, sound
+
+
+def test_an_unreadable_embedding_cache_is_set_aside(indexed, data_dir, cli):
+    path = data_dir / "embed_cache.sqlite"
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.write_bytes(b"this is not a database" * 100)
+    (indexed / "new.txt").write_text("钟楼区推动老工业区转型升级。", encoding="utf-8")
+    rc, out, _ = cli("ingest", "-q", indexed)
+    assert rc == 0 and "[成功] new.txt" in out, out
+    assert list(data_dir.glob("embed_cache.sqlite.damaged-*"))
+    assert _consistent(_kb())

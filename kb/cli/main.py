@@ -196,9 +196,20 @@ def cmd_parse(args) -> int:
 
 
 def cmd_repair(args) -> int:
-    report = _kb().repair()
-    print(f"已修复：删除多余向量 {report['removed_vectors']} 个，补齐向量 {report['added_vectors']} 个，"
-          f"BM25 {'已重建' if report['bm25_rebuilt'] else '无需重建'}")
+    from kb.catalog import salvage
+    from kb.library import KnowledgeBase
+    from kb.manifest import Manifest
+    from kb.settings import load_settings
+    settings = load_settings()
+    note = salvage(settings.catalog_path, dry_run=args.dry_run)      # before anything opens the catalog
+    if note and args.dry_run:
+        print(note)
+        print(f"文档清单中有 {len(Manifest(settings.data_dir / 'manifest').entries())} 个文档可恢复（未做任何修改）")
+        return 0
+    report = KnowledgeBase(settings).repair(dry_run=args.dry_run, notes=[note] if note else [])
+    if args.dry_run:
+        print("检查结果（未做任何修改）：")
+    print("\n".join(report.lines()))
     return 0
 
 
@@ -231,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_parse)
 
-    p = sub.add_parser("repair", help="检查并修复索引一致性")
+    p = sub.add_parser("repair", help="检查并修复索引一致性（目录损坏时从文档清单重建）")
+    p.add_argument("--dry-run", action="store_true", help="只报告将要做的修复，不做任何修改")
     p.set_defaults(func=cmd_repair)
 
     for name, func, helptext in (("search", cmd_search, "检索相关片段"), ("ask", cmd_ask, "提问并得到带引用的回答")):
