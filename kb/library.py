@@ -95,8 +95,10 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
 class KnowledgeBase:
     """Owns the catalog, the vector index, the BM25 index and the models; heavy parts load on first use."""
 
-    def __init__(self, settings: Settings | None = None, embedder=None):
+    def __init__(self, settings: Settings | None = None, embedder=None, create: bool = True):
         self.settings = settings or load_settings()
+        if not create and not self.settings.data_dir.is_dir():
+            raise KBError(f"数据目录不存在：{self.settings.data_dir}（请先用 kb ingest 建立知识库，或检查 KB_DATA_DIR）")
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.catalog = Catalog(self.settings.catalog_path)
         self.vectors = VectorIndex(self.settings)
@@ -162,6 +164,10 @@ class KnowledgeBase:
 
     def _ingest_one(self, source: Source, index: int, total: int, worker) -> IngestEvent:
         path, name = source.path, source.place
+        shown = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        if shown != name:       # bytes that are not UTF-8 (a zip from another system): SQLite cannot store them
+            return IngestEvent(index, total, shown, "failed",
+                               f"{shown}：文件名不是有效的 UTF-8 编码，无法索引，请重命名后重试")
         try:
             if path.is_file() and path.stat().st_size > self.settings.max_file_mb * 1024 * 1024:
                 raise IngestError(f"{name}：文件超过大小上限（{self.settings.max_file_mb:g} MB）")

@@ -401,3 +401,68 @@ def test_an_unreadable_embedding_cache_is_set_aside(indexed, data_dir, cli):
     assert rc == 0 and "[成功] new.txt" in out, out
     assert list(data_dir.glob("embed_cache.sqlite.damaged-*"))
     assert _consistent(_kb())
+
+
+# -- 5. no traceback reaches a user ------------------------------------------------------------------------------
+
+def test_an_unexpected_failure_is_one_line_and_a_log(indexed, data_dir, cli):
+    import shutil
+    shutil.rmtree(data_dir / "bm25")
+    (data_dir / "bm25").write_text("not a folder", encoding="utf-8")          # BM25 can no longer be written
+    (indexed / "new.txt").write_text("钟楼区推动老工业区转型升级。", encoding="utf-8")
+    rc, out, err = cli("ingest", "-q", indexed)
+    log = data_dir / "logs" / "kb-errors.log"
+    assert rc == 1 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("错误：发生意外错误（") and f"详细信息已写入 {log}" in err
+    assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
+
+
+def test_a_malformed_catalog_on_a_query_points_to_repair(indexed, data_dir, cli):
+    import sqlite3
+    catalog = data_dir / "catalog.sqlite"
+    db = sqlite3.connect(catalog)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = catalog.read_bytes()
+    catalog.write_bytes(data[:4096] + b"\xff" * (len(data) - 4096))
+    for command in (("status",), ("search", "科教城"), ("ask", "科教城孵化了多少企业？")):
+        rc, out, err = cli(*command)
+        assert rc == 1 and err.startswith("错误：") and err.count("\n") == 1, err
+        assert "kb repair" in err and "Traceback" not in err, err
+
+
+def test_environment_failures_have_their_own_messages():
+    import errno
+    import sqlite3
+    from kb.cli.failures import describe
+    assert describe(OSError(errno.ENOSPC, "No space left on device", "/data/kb/catalog.sqlite")) == \
+        "磁盘空间不足（/data/kb/catalog.sqlite），请清理磁盘后重试"
+    assert describe(PermissionError(errno.EACCES, "Permission denied", "/data/kb")).startswith("没有权限访问（/data/kb）")
+    assert "只读" in describe(OSError(errno.EROFS, "Read-only file system", "/data/kb"))
+    assert "kb repair" in describe(sqlite3.DatabaseError("database disk image is malformed"))
+    assert "磁盘空间不足" in describe(sqlite3.OperationalError("database or disk is full"))
+    assert "只读" in describe(sqlite3.OperationalError("attempt to write a readonly database"))
+    assert describe(ValueError("x")) is None
+
+
+def test_a_file_name_that_is_not_utf8_is_reported_and_the_batch_goes_on(tmp_path, cli):
+    import os
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    with open(os.path.join(os.fsencode(folder), "测试".encode("gbk") + b".txt"), "wb") as fh:   # a GBK name
+        fh.write("常州市科技局发布通知。".encode("utf-8"))
+    (folder / "good.txt").write_text("钟楼区推动老工业区转型升级。", encoding="utf-8")
+    rc, out, err = cli("ingest", "-q", folder)
+    assert rc == 1 and "[成功] good.txt" in out and not err, out + err
+    assert "文件名不是有效的 UTF-8 编码，无法索引，请重命名后重试" in out
+    assert [d["doc_id"] for d in _kb().documents()] == ["good.txt"]
+
+
+@pytest.mark.parametrize("command", [("status",), ("search", "科教城"), ("ask", "科教城孵化了多少企业？"),
+                                     ("remove", "a.txt"), ("repair",)])
+def test_a_missing_data_dir_is_an_error_not_a_new_knowledge_base(command, tmp_path, cli, monkeypatch):
+    missing = tmp_path / "no-such-kb"
+    monkeypatch.setenv("KB_DATA_DIR", str(missing))
+    rc, out, err = cli(*command)
+    assert rc == 1 and err == f"错误：数据目录不存在：{missing}（请先用 kb ingest 建立知识库，或检查 KB_DATA_DIR）\n", err
+    assert not missing.exists()

@@ -10,9 +10,10 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
-def _kb():
+def _kb(create: bool = False):
+    """The knowledge base; only ingest creates a data dir (a mistyped KB_DATA_DIR must not answer from nothing)."""
     from kb.library import KnowledgeBase
-    return KnowledgeBase()
+    return KnowledgeBase(create=create)
 
 
 def _filters(args):
@@ -65,7 +66,7 @@ def _print_json(obj) -> None:
 
 def cmd_ingest(args) -> int:
     from kb.library import STATUS_LABELS
-    kb = _kb()
+    kb = _kb(create=True)
     failed = 0
     show_bar = sys.stderr.isatty() and not args.quiet
 
@@ -201,12 +202,14 @@ def cmd_repair(args) -> int:
     from kb.manifest import Manifest
     from kb.settings import load_settings
     settings = load_settings()
+    if not settings.data_dir.is_dir():
+        KnowledgeBase(settings, create=False)                         # says the data dir does not exist
     note = salvage(settings.catalog_path, dry_run=args.dry_run)      # before anything opens the catalog
     if note and args.dry_run:
         print(note)
         print(f"文档清单中有 {len(Manifest(settings.data_dir / 'manifest').entries())} 个文档可恢复（未做任何修改）")
         return 0
-    report = KnowledgeBase(settings).repair(dry_run=args.dry_run, notes=[note] if note else [])
+    report = KnowledgeBase(settings, create=False).repair(dry_run=args.dry_run, notes=[note] if note else [])
     if args.dry_run:
         print("检查结果（未做任何修改）：")
     print("\n".join(report.lines()))
@@ -273,13 +276,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from ingest import IngestError
     from kb.errors import KBError
+    from .failures import describe, safe_text, unexpected_line
     try:
         return args.func(args)
     except (KBError, IngestError) as err:
-        print(f"错误：{err}", file=sys.stderr)
-        return 1
-    except FileNotFoundError as err:
-        print(f"错误：找不到文件 {err.filename}", file=sys.stderr)
+        print(f"错误：{safe_text(str(err))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
@@ -287,7 +288,17 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:          # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except Exception as err:         # the one place a failure becomes a line (and a log entry), never a traceback
+        print(f"错误：{describe(err) or unexpected_line(err, _data_dir())}", file=sys.stderr)
+        return 1
 
+
+def _data_dir():
+    try:
+        from kb.settings import load_settings
+        return load_settings().data_dir
+    except Exception:
+        return None
 
 if __name__ == "__main__":
     sys.exit(main())
