@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import threading
+import tomllib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from ingest import SUPPORTED_SUFFIXES, IngestError, chunk_document
+from ingest.metadata import METADATA_FILE, load_metadata_file
 from ingest.pipeline import content_hash
 
 from .catalog import Catalog
@@ -222,8 +225,19 @@ class KnowledgeBase:
         return resolved.as_posix()
 
     def _digest(self, path: Path) -> str:
-        # Chunking settings are part of what a file turns into: changing them re-indexes on the next ingest.
-        return content_hash(path, salt=f"{self.settings.chunk_size}/{self.settings.chunk_overlap}")
+        # Chunking settings and the file's metadata.toml entry are part of what a file turns into: changing
+        # them re-indexes it on the next ingest (its vectors come from the embedding cache).
+        salt = f"{self.settings.chunk_size}/{self.settings.chunk_overlap}"
+        entry = self._metadata_entry(path)
+        if entry:
+            salt += "|" + json.dumps(entry, ensure_ascii=False, sort_keys=True)
+        return content_hash(path, salt=salt)
+
+    def _metadata_entry(self, path: Path) -> dict:
+        try:
+            return load_metadata_file(path.parent).get(path.name, {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            raise IngestError(f"{path.name}：同目录的 {METADATA_FILE} 格式有误（{err}），请修正后重试") from None
 
     def _publish(self, parsed, path: str, chunks) -> None:
         """Stage → vectors → publish in the catalog → drop old vectors → swap BM25. Queries see old or new, never a mix."""

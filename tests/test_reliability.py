@@ -466,3 +466,26 @@ def test_a_missing_data_dir_is_an_error_not_a_new_knowledge_base(command, tmp_pa
     rc, out, err = cli(*command)
     assert rc == 1 and err == f"错误：数据目录不存在：{missing}（请先用 kb ingest 建立知识库，或检查 KB_DATA_DIR）\n", err
     assert not missing.exists()
+
+
+# -- 6. metadata.toml, backup and restore ------------------------------------------------------------------------
+
+def test_metadata_toml_changes_apply_on_the_next_ingest(tmp_path, cli):
+    folder = _two_docs(tmp_path)
+    meta = folder / "metadata.toml"
+    meta.write_text('["a.txt"]\ntitle = "科教城简报"\ndate = "2023-05"\nkind = "news"\n', encoding="utf-8")
+    assert cli("ingest", "-q", folder)[0] == 0
+    assert _kb().catalog.document("a.txt")["title"] == "科教城简报"
+    meta.write_text('["a.txt"]\ntitle = "科教城简报（修订）"\ndate = "2023-06"\nkind = "news"\n', encoding="utf-8")
+    rc, out, _ = cli("ingest", "-q", folder)
+    assert rc == 0 and "[成功] a.txt" in out and "[未变化] policy.txt" in out, out
+    kb = _kb()
+    assert (kb.catalog.document("a.txt")["title"], kb.catalog.document("a.txt")["date"]) == ("科教城简报（修订）", "2023-06")
+    hits = kb.search("科教城 研发机构", top_k=1, filters=Filters(date_from="2023-06", date_to="2023-06"))
+    assert hits and hits[0].doc_id == "a.txt" and hits[0].title == "科教城简报（修订）"
+    assert cli("ingest", "-q", folder)[1].count("[未变化]") == 2
+
+    meta.write_text('["a.txt"\ntitle = ', encoding="utf-8")                 # broken TOML: per file, no crash
+    rc, out, err = cli("ingest", "-q", folder)
+    assert rc == 1 and "metadata.toml 格式有误" in out and not err, out + err
+    assert _kb().catalog.document("a.txt")["title"] == "科教城简报（修订）"
