@@ -489,3 +489,57 @@ def test_metadata_toml_changes_apply_on_the_next_ingest(tmp_path, cli):
     rc, out, err = cli("ingest", "-q", folder)
     assert rc == 1 and "metadata.toml 格式有误" in out and not err, out + err
     assert _kb().catalog.document("a.txt")["title"] == "科教城简报（修订）"
+
+
+def _stores_elsewhere(data_dir: Path) -> tuple:
+    """The stores as a new process sees them (Chroma keeps one in-memory system per path and process, which a
+    swapped-in data dir would not replace)."""
+    import subprocess
+    import sys
+    code = ("import json; from kb.library import KnowledgeBase; from kb.settings import load_settings; "
+            "from kb.embeddings import HashEmbedding; "
+            "kb = KnowledgeBase(load_settings(), embedder=HashEmbedding(), create=False); "
+            "print(json.dumps([sorted(kb.catalog.chunk_ids()), sorted(kb.vectors.ids()), sorted(kb.bm25.stored_ids()),"
+            " [d['doc_id'] for d in kb.documents()]]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={"KB_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "ANONYMIZED_TELEMETRY": "False"})
+    assert done.returncode == 0, done.stderr
+    catalog, chroma, bm25, docs = json.loads(done.stdout)
+    return catalog, chroma, bm25, sorted(docs)
+
+
+@pytest.mark.parametrize("suffix", [".tar", ".tar.gz"])
+def test_backup_and_restore(suffix, tmp_path, indexed, data_dir, cli, monkeypatch):
+    before = _stores(_kb()) + (["a.txt", "policy.txt"],)
+    archive = tmp_path / f"kb{suffix}"
+    rc, out, _ = cli("backup", archive)
+    assert rc == 0 and out.startswith("已备份 ") and archive.is_file(), out
+    assert cli("remove", "a.txt")[0] == 0
+
+    rc, _, err = cli("restore", archive)
+    assert rc == 1 and "不为空" in err and "--force" in err
+    rc, out, err = cli("restore", archive, "--force")
+    assert rc == 0 and "已从" in out and "2 个文档" in out and "原数据目录已保留为" in out, out + err
+    assert _stores_elsewhere(data_dir) == before
+    assert len(list(tmp_path.glob("kbdata.before-restore-*"))) == 1
+
+    fresh = tmp_path / "elsewhere"                                           # into a data dir that does not exist
+    monkeypatch.setenv("KB_DATA_DIR", str(fresh))
+    rc, out, err = cli("restore", archive)
+    assert rc == 0 and "原数据目录" not in out, out + err
+    assert _stores_elsewhere(fresh) == before
+
+
+def test_restore_refuses_what_is_not_a_backup(tmp_path, cli):
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(b"not a tar file at all" * 50)
+    rc, _, err = cli("restore", junk)
+    assert rc == 1 and "不是有效的备份文件" in err, err
+    import tarfile
+    empty = tmp_path / "empty.tar"
+    with tarfile.open(empty, "w") as tar:
+        (tmp_path / "x.txt").write_text("x")
+        tar.add(tmp_path / "x.txt", arcname="x.txt")
+    rc, _, err = cli("restore", empty)
+    assert rc == 1 and "没有可读的目录数据库" in err, err
+    assert cli("backup", tmp_path / "kbdata" / "inside.tar")[0] == 1

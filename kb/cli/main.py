@@ -216,6 +216,27 @@ def cmd_repair(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    from pathlib import Path
+    from kb.backup import backup
+    n = backup(_kb(), Path(args.file))
+    print(f"已备份 {n} 个文件到 {args.file}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from pathlib import Path
+    from kb.backup import restore
+    from kb.settings import load_settings
+    data_dir = load_settings().data_dir
+    previous = restore(Path(args.file), data_dir, force=args.force)
+    status = _kb().status()
+    print(f"已从 {args.file} 恢复：{status['n_documents']} 个文档、{status['n_chunks']} 个片段；数据目录：{data_dir}")
+    if previous:
+        print(f"原数据目录已保留为 {previous}")
+    return 0
+
+
 def cmd_serve(args) -> int:
     from ui.app import serve
     serve(host=args.host, port=args.port)
@@ -248,6 +269,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("repair", help="检查并修复索引一致性（目录损坏时从文档清单重建）")
     p.add_argument("--dry-run", action="store_true", help="只报告将要做的修复，不做任何修改")
     p.set_defaults(func=cmd_repair)
+
+    p = sub.add_parser("backup", help="把整个数据目录备份成一个文件（.tar，或 .tar.gz 压缩）")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份文件恢复数据目录（请先停止网页版）")
+    p.add_argument("file")
+    p.add_argument("--force", action="store_true", help="数据目录不为空时也替换（原目录保留在旁边）")
+    p.set_defaults(func=cmd_restore)
 
     for name, func, helptext in (("search", cmd_search, "检索相关片段"), ("ask", cmd_ask, "提问并得到带引用的回答")):
         p = sub.add_parser(name, help=helptext)
