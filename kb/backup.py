@@ -8,7 +8,7 @@ import shutil
 import sqlite3
 import tarfile
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 
@@ -35,7 +35,8 @@ def backup(kb, target: Path) -> int:
     if target.is_relative_to(data_dir):
         raise KBError(f"备份文件不能放在数据目录里：{target}")
     count = 0
-    with kb.writer(), tempfile.TemporaryDirectory(dir=target.parent, prefix=".kb-backup-") as scratch:
+    lock = nullcontext() if kb.read_only else kb.writer()         # no writer can run on a read-only data dir
+    with lock, tempfile.TemporaryDirectory(dir=target.parent, prefix=".kb-backup-") as scratch:
         kb.close()                       # the vector store's files are complete once its client is closed
         tmp_target = Path(scratch) / target.name
         with tarfile.open(tmp_target, _mode(target, write=True)) as tar:

