@@ -2,10 +2,12 @@
 it, so a few kilobytes that expand to gigabytes are refused instead of filling memory."""
 from __future__ import annotations
 
+import itertools
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass
+from typing import Iterator
 
 from .errors import IngestError
 
@@ -37,23 +39,46 @@ _PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 _PIECE = 64 * 1024
 
 
-def _inflated_size(data: bytes, start: int, budget: int) -> tuple[int, int]:
-    """(bytes a zlib stream at data[start:] inflates to, up to budget + 1; page objects seen in it), in 1 MB steps."""
+def _inflate(pieces: Iterator[bytes], budget: int) -> Iterator[bytes]:
+    """The inflated stream in pieces of at most 1 MB, until its end, damage, or past budget bytes."""
     inflater = zlib.decompressobj()
-    total = pages = 0
-    pos = start
+    total = 0
     try:
-        while not inflater.eof and pos < len(data) and total <= budget:
-            out = inflater.decompress(data[pos:pos + _PIECE], MB)
-            pos += _PIECE
+        for piece in pieces:
+            out = inflater.decompress(piece, MB)
             while True:
+                if out:
+                    yield out
                 total += len(out)
-                pages += len(_PAGE.findall(out))
                 if inflater.eof or not inflater.unconsumed_tail or total > budget:
                     break
                 out = inflater.decompress(inflater.unconsumed_tail, MB)
+            if inflater.eof or total > budget:
+                return
     except zlib.error:
-        pass                               # not deflate (or damaged): the parser reports what it makes of it
+        return                             # not deflate (or damaged): the parser reports what it makes of it
+
+
+def _is_zlib(head: bytes) -> bool:
+    return len(head) >= 2 and head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
+
+
+def _inflated_size(data: bytes, start: int, budget: int) -> tuple[int, int]:
+    """(bytes a zlib stream at data[start:] inflates to, up to budget + 1; page objects seen in it). A stream
+    deflated twice or more (/Filter [/FlateDecode /FlateDecode]) is counted by its innermost layer."""
+    stream = _inflate((data[pos:pos + _PIECE] for pos in range(start, len(data), _PIECE)), budget)
+    first = next(stream, b"")
+    for _ in range(3):
+        if not _is_zlib(first):
+            break
+        stream = _inflate(itertools.chain([first], stream), budget)
+        first = next(stream, b"")
+    total, pages = len(first), len(_PAGE.findall(first))
+    for out in stream:
+        total += len(out)
+        pages += len(_PAGE.findall(out))
+        if total > budget:
+            break
     return total, pages
 
 

@@ -156,16 +156,20 @@ def _docx_bomb(path: Path) -> None:
                 member.write(chunk)
 
 
-def _pdf_bomb(path: Path) -> None:
-    """A one-page PDF whose content stream (FlateDecode) inflates to 1 GB."""
+def _gigabyte_deflated() -> bytes:
+    """1 GB of PDF text operators, deflated (about 2.5 MB)."""
     import zlib
     deflater = zlib.compressobj(9)
     chunk = b"BT /F1 12 Tf (A) Tj ET\n" * 45590                      # about 1 MB of operators
-    body = b"".join(deflater.compress(chunk) for _ in range(GB // len(chunk))) + deflater.flush()
+    return b"".join(deflater.compress(chunk) for _ in range(GB // len(chunk))) + deflater.flush()
+
+
+def _pdf_bomb(path: Path, body: bytes, filters: str = "/FlateDecode") -> None:
+    """A one-page PDF whose content stream is body (with the given /Filter)."""
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(body) + body + b"\nendstream"]
+               b"<< /Length %d /Filter %s >>\nstream\n" % (len(body), filters.encode()) + body + b"\nendstream"]
     out, offsets = bytearray(b"%PDF-1.7\n"), []
     for n, obj in enumerate(objects, start=1):
         offsets.append(len(out))
@@ -179,9 +183,12 @@ def _pdf_bomb(path: Path) -> None:
 
 @pytest.fixture(scope="session")
 def bombs(tmp_path_factory) -> Path:
+    import zlib
     folder = tmp_path_factory.mktemp("bombs")
     _docx_bomb(folder / "bomb.docx")
-    _pdf_bomb(folder / "bomb.pdf")
+    body = _gigabyte_deflated()
+    _pdf_bomb(folder / "bomb.pdf", body)
+    _pdf_bomb(folder / "twice.pdf", zlib.compress(body, 9), "[/FlateDecode /FlateDecode]")   # about 10 KB
     return folder
 
 
@@ -206,7 +213,7 @@ def _ingest_measured(paths, data_dir, tmp_path, **env) -> tuple[int, str, float,
     return int(rc), output, float(seconds), int(peak_kb) * 1024
 
 
-@pytest.mark.parametrize("name", ["bomb.docx", "bomb.pdf"])
+@pytest.mark.parametrize("name", ["bomb.docx", "bomb.pdf", "twice.pdf"])
 def test_a_compression_bomb_is_refused_quickly_in_little_memory(name, bombs, small, data_dir, tmp_path):
     before = _stores(_kb())
     rc, out, seconds, peak = _ingest_measured([bombs / name], data_dir, tmp_path)
