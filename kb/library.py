@@ -96,6 +96,10 @@ def collect_files(paths: Iterable[str | Path]) -> list[Path]:
     return [s.path for s in collect_sources(paths)]
 
 
+def missing_data_dir_error(data_dir: Path) -> KBError:
+    return KBError(f"数据目录不存在：{data_dir}（请先用 kb ingest 建立知识库，或检查 KB_DATA_DIR）")
+
+
 def read_only_error(data_dir: Path) -> KBError:
     return KBError(f"数据目录是只读的（{data_dir}），可以检索和提问，但不能索引、删除或修复")
 
@@ -106,7 +110,7 @@ class KnowledgeBase:
     def __init__(self, settings: Settings | None = None, embedder=None, create: bool = True):
         self.settings = settings or load_settings()
         if not create and not self.settings.data_dir.is_dir():
-            raise KBError(f"数据目录不存在：{self.settings.data_dir}（请先用 kb ingest 建立知识库，或检查 KB_DATA_DIR）")
+            raise missing_data_dir_error(self.settings.data_dir)
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         # A data dir on a read-only mount (or not ours to write) still answers questions: nothing on the query
         # path writes there, and every write says why it cannot.

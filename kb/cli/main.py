@@ -198,12 +198,12 @@ def cmd_parse(args) -> int:
 
 def cmd_repair(args) -> int:
     from kb.catalog import salvage
-    from kb.library import KnowledgeBase, read_only_error
+    from kb.library import KnowledgeBase, missing_data_dir_error, read_only_error
     from kb.manifest import Manifest
     from kb.settings import load_settings
     settings = load_settings()
     if not settings.data_dir.is_dir():
-        KnowledgeBase(settings, create=False)                         # says the data dir does not exist
+        raise missing_data_dir_error(settings.data_dir)
     if not os.access(settings.data_dir, os.W_OK):
         raise read_only_error(settings.data_dir)
     note = salvage(settings.catalog_path, dry_run=args.dry_run)      # before anything opens the catalog
