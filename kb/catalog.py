@@ -108,7 +108,8 @@ class Catalog:
             try:
                 yield
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:      # SQLite has already rolled back after "database or disk is full"
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 

@@ -592,3 +592,38 @@ def test_a_read_only_data_dir_answers_questions(tmp_path, indexed, data_dir):
     assert ask["citations"] and "三千家" in json.dumps(ask, ensure_ascii=False)
     assert done.stderr.count("数据目录是只读的") == 2 and "Traceback" not in done.stderr, done.stderr
     assert sorted((str(p), p.stat().st_mtime_ns) for p in data_dir.rglob("*")) == listing
+
+
+def test_a_full_disk_is_one_line_and_the_next_ingest_recovers(tmp_path):
+    """The data dir on a 4 MB tmpfs (a private mount namespace): indexing a 1.8 MB text fills it; after the
+    disk grows, the same command indexes it and the stores agree."""
+    import random
+    import shlex
+    import subprocess
+    import sys
+    if not _read_only_mount_works(tmp_path):
+        pytest.skip("no private mounts here (needs root and unshare)")
+    rng = random.Random(1)
+    words = "常州市科技局发布科技创新政策支持高新技术企业发展研发投入孵化器人才"
+    big = tmp_path / "big.txt"
+    big.write_text("\n\n".join("".join(rng.choice(words) for _ in range(200)) + "。" for _ in range(3000)),
+                   encoding="utf-8")
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    kb = " ".join([shlex.quote(sys.executable), "-m", "kb.cli.main"])
+    script = "; ".join([f"mount -t tmpfs -o size=4m tmpfs {mnt} || exit 9",
+                        f"{kb} ingest -q {big}; echo rc=$?",
+                        f"mount -o remount,size=64m {mnt}",
+                        f"{kb} ingest -q {big}; echo rc=$?",
+                        f"{kb} search 科技创新政策 --json --top-k 1 >/dev/null; echo rc=$?",
+                        f"{kb} repair"])
+    env = {"KB_DATA_DIR": str(mnt / "kb"), "KB_EMBED_BACKEND": "hash", "PATH": "/usr/bin:/bin:/usr/sbin:/sbin",
+           "HOME": str(tmp_path), "ANONYMIZED_TELEMETRY": "False"}
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, env=env,
+                          timeout=300, cwd=Path(__file__).resolve().parent.parent)
+    out, err = done.stdout, done.stderr
+    assert "Traceback" not in out + err, out + err
+    assert err.splitlines() == ["错误：磁盘空间不足或磁盘读写出错，请清理磁盘后重试"], err
+    lines = out.splitlines()
+    assert lines[0] == "rc=1" and lines[1].startswith("[成功] big.txt") and "rc=0" in lines[3:5], out
+    assert "已删除多余向量 0 个，已补齐向量 0 个，BM25 无需重建" in out, out

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 
@@ -301,8 +302,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_jieba(record: logging.LogRecord) -> bool:
+    """jieba logs a traceback when it cannot write its optional dictionary cache (a full or read-only disk); a
+    filter, not a level, since importing kb.text resets jieba's log level."""
+    return "cache file failed" not in record.getMessage()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.getLogger("jieba").addFilter(_quiet_jieba)       # a no-op when already added
     if args.command in ("search", "ask") and not args.batch and not args.question.strip():
         print("错误：请输入问题，或用 --batch 指定问题文件", file=sys.stderr)
         return 2
