@@ -101,7 +101,8 @@ def _two_notices(tmp_path) -> Path:
     return folder
 
 
-def test_same_name_in_two_folders_are_two_documents(tmp_path, cli):
+def test_same_name_in_two_folders_are_two_documents(tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("KB_CORPUS_DIR", str(tmp_path / "no-corpus"))     # --all: only the catalogued files
     folder = _two_notices(tmp_path)
     rc, out, _ = cli("ingest", "-q", folder)
     assert rc == 0 and "[成功] 2022/通知.txt：" in out and "[成功] 2023/通知.txt：" in out, out
@@ -112,6 +113,13 @@ def test_same_name_in_two_folders_are_two_documents(tmp_path, cli):
         hits = kb.search(f"{words}项目申报截止", top_k=1, filters=Filters(doc_ids=(doc_id,)))
         assert hits and words in hits[0].text and hits[0].doc_id == doc_id
     assert cli("ingest", "-q", folder)[1].count("[未变化]") == 2
+
+    rc, out, _ = cli("ingest", "-q", "--all")                      # each catalogued file given directly
+    assert rc == 0 and out.count("[未变化]") == 2 and out.count("\n") == 3, out
+    (folder / "2023" / "通知.txt").write_text("2023年度通知已修订：金坛区光伏项目延期。", encoding="utf-8")
+    rc, out, _ = cli("ingest", "-q", "--all")
+    assert rc == 0 and "[成功] 通知.txt" in out, out
+    assert sorted(d["doc_id"] for d in _kb().documents()) == ["2022/通知.txt", "2023/通知.txt"]
 
     rc, _, err = cli("remove", "通知.txt")
     assert rc == 1 and "“通知.txt”对应 2 个文档（2022/通知.txt、2023/通知.txt），请用文档编号指定" in err, err
