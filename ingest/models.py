@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class DocMeta:
-    doc_id: str            # stable identity of the source (its file name)
+    doc_id: str            # stable identity of the source (its path relative to the folder ingested)
     title: str
     publication: str = ""
     issue: str = ""

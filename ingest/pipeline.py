@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .chunking import chunk_document
 from .clean import PAGE_MARK, paragraphs
+from .limits import ParseLimits
 from .metadata import guess_metadata, load_metadata_file
 from .models import DocMeta, ParsedDocument
 from .readers import read_file
@@ -39,14 +40,15 @@ def _with_page_marks(text: str, page_starts: list[tuple[int, int]]) -> str:
 
 
 def parse_file(path: str | Path, metadata: dict | None = None, doc_id: str | None = None,
-               digest: str | None = None) -> ParsedDocument:
+               digest: str | None = None, limits: ParseLimits | None = None) -> ParsedDocument:
     """Read, clean and structure one file. Raises IngestError with a Chinese message for bad input.
 
     `metadata` overrides what is guessed; by default it comes from a metadata.toml next to the file.
     `digest` is the content hash the caller already computed (else it is computed here).
+    `limits` bound what a compressed file may inflate to (ingest.limits).
     """
     path = Path(path)
-    raw = read_file(path)
+    raw = read_file(path, limits)
     paras = paragraphs(_with_page_marks(raw.text, raw.page_starts))
     if not paras:
         from .errors import IngestError

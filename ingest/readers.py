@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import IngestError
+from .limits import ParseLimits, check_pdf, check_zip
 
 
 @dataclass
@@ -52,9 +53,10 @@ def read_text(data: bytes, name: str, fmt: str) -> RawText:
     return RawText(text=decode_text(data, name), fmt=fmt)
 
 
-def _docx_or_error(data: bytes, name: str) -> RawText:
+def _docx_or_error(data: bytes, name: str, limits: ParseLimits) -> RawText:
     try:
         with zipfile.ZipFile(__import__("io").BytesIO(data)) as zf:
+            check_zip(zf, name, limits)
             if "word/document.xml" not in zf.namelist():
                 raise IngestError(f"{name}：压缩包不是 Word 文档（.docx），无法读取")
     except zipfile.BadZipFile:
@@ -63,8 +65,9 @@ def _docx_or_error(data: bytes, name: str) -> RawText:
     return read_docx(data, name)
 
 
-def read_file(path: Path) -> RawText:
+def read_file(path: Path, limits: ParseLimits | None = None) -> RawText:
     name = path.name
+    limits = limits or ParseLimits()
     if not path.exists():
         raise IngestError(f"{name}：文件不存在（{path}）")
     if not path.is_file():
@@ -74,10 +77,11 @@ def read_file(path: Path) -> RawText:
         raise IngestError(f"{name}：文件为空")
     fmt = detect_format(data, path.suffix)
     if fmt == "pdf":
+        check_pdf(data, name, limits)
         from .pdf import read_pdf
         return read_pdf(data, name)
     if fmt == "docx":
-        return _docx_or_error(data, name)
+        return _docx_or_error(data, name, limits)
     if fmt == "html":
         from .office import read_html
         return read_html(decode_text(data, name), name)

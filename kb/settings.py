@@ -71,8 +71,17 @@ class Settings:
     llm_timeout: float = 20.0
     llm_on_unverified: str = "flag"
 
-    # Ingestion limits.
+    # Questions longer than this are refused before any analysis (tokenising a huge paste costs seconds).
+    max_question_chars: int = 500
+
+    # Ingestion limits. Each file is parsed in a worker process under a memory ceiling and a timeout (a runaway
+    # parse is killed and reported); compressed content is measured before it is read (a 1 GB zip bomb is 1 MB).
     max_file_mb: float = 50.0
+    max_inflated_mb: float = 200.0
+    max_zip_members: int = 5000
+    max_pdf_pages: int = 2000
+    parse_memory_mb: float = 1024.0
+    parse_timeout: float = 180.0
 
     # UI.
     host: str = "127.0.0.1"
@@ -100,6 +109,15 @@ class Settings:
     @property
     def embed_cache_path(self) -> Path:
         return self.data_dir / "embed_cache.sqlite"
+
+    def parse_limits(self):
+        from ingest.limits import ParseLimits
+        return ParseLimits(max_inflated_mb=self.max_inflated_mb, max_zip_members=self.max_zip_members,
+                           max_pdf_pages=self.max_pdf_pages)
+
+    def parse_worker(self):
+        from ingest.isolation import ParseWorker
+        return ParseWorker(memory_mb=self.parse_memory_mb, timeout=self.parse_timeout)
 
     def replace(self, **changes) -> "Settings":
         return dataclasses.replace(self, **changes)

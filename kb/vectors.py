@@ -2,8 +2,13 @@
 from __future__ import annotations
 
 import math
+import os
+import shutil
+import tempfile
 import threading
+import weakref
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlparse
 
 from llama_index.core.schema import MetadataMode, NodeRelationship, RelatedNodeInfo, TextNode
@@ -89,14 +94,25 @@ class VectorIndex:
                                              port=url.port or (443 if url.scheme == "https" else 8000),
                                              ssl=url.scheme == "https", settings=config)
             else:
-                self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(path=str(self.settings.chroma_dir), settings=config)
+                client = chromadb.PersistentClient(path=str(self._local_path()), settings=config)
             collection = client.get_or_create_collection(self.settings.collection,
                                                          metadata={"hnsw:space": "cosine"})
         except Exception as err:
             raise KBError(self._unreachable(err)) from None
         self._client = client
         return ChromaVectorStore(chroma_collection=collection)
+
+    def _local_path(self) -> Path:
+        """The embedded store's folder; for one this process cannot write (a read-only mount), a private copy:
+        Chroma opens its SQLite for writing even to read."""
+        folder = self.settings.chroma_dir
+        if not folder.is_dir() or os.access(folder, os.W_OK):
+            folder.mkdir(parents=True, exist_ok=True)
+            return folder
+        scratch = Path(tempfile.mkdtemp(prefix="kb-chroma-readonly-"))
+        weakref.finalize(self, shutil.rmtree, scratch, True)
+        shutil.copytree(folder, scratch / "chroma")
+        return scratch / "chroma"
 
     def _unreachable(self, err: Exception) -> str:
         hint = "（请确认 Chroma 服务已启动、地址和端口正确）" if self.settings.chroma_url else ""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 
@@ -10,9 +11,10 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
-def _kb():
+def _kb(create: bool = False):
+    """The knowledge base; only ingest creates a data dir (a mistyped KB_DATA_DIR must not answer from nothing)."""
     from kb.library import KnowledgeBase
-    return KnowledgeBase()
+    return KnowledgeBase(create=create)
 
 
 def _filters(args):
@@ -22,11 +24,41 @@ def _filters(args):
 
 
 def _batch(path: str):
-    with open(path, encoding="utf-8") as fh:
+    """(id, question, error) per non-empty line: a malformed line is reported on its own and the batch goes on."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
         for line_no, line in enumerate(fh, start=1):
-            if line.strip():
+            if not line.strip():
+                continue
+            try:
                 item = json.loads(line)
-                yield item.get("id", line_no), item["question"]
+            except ValueError:
+                item = None
+            qid = item.get("id", line_no) if isinstance(item, dict) else line_no
+            question = item.get("question") if isinstance(item, dict) else None
+            if isinstance(question, str):
+                yield qid, question, None
+            else:
+                yield qid, None, f"第 {line_no} 行不是有效的问题（需要一行 JSON：{{\"id\", \"question\"}}）"
+
+
+def _for_each_question(args, handle) -> int:
+    """handle(id, question) for the one question or each batch line; in a batch a bad line or a refused question
+    becomes its own JSON line with "error" and the batch goes on (exit 1 at the end)."""
+    if not args.batch:
+        handle(None, args.question)
+        return 0
+    from kb.errors import KBError
+    failed = 0
+    for qid, question, error in _batch(args.batch):
+        if error is None:
+            try:
+                handle(qid, question)
+                continue
+            except KBError as err:
+                error = str(err)
+        failed += 1
+        _print_json({"id": qid, "question": question, "error": error})
+    return 1 if failed else 0
 
 
 def _print_json(obj) -> None:
@@ -35,7 +67,7 @@ def _print_json(obj) -> None:
 
 def cmd_ingest(args) -> int:
     from kb.library import STATUS_LABELS
-    kb = _kb()
+    kb = _kb(create=True)
     failed = 0
     show_bar = sys.stderr.isatty() and not args.quiet
 
@@ -86,14 +118,14 @@ def _format_hit(hit) -> str:
 
 def cmd_search(args) -> int:
     kb = _kb()
-    questions = _batch(args.batch) if args.batch else [(None, args.question)]
-    for qid, question in questions:
+
+    def handle(qid, question):
         hits = kb.search(question, top_k=args.top_k, filters=_filters(args))
         if args.json or args.batch:
             _print_json({"id": qid, "question": question, "hits": [h.to_json() for h in hits]})
         else:
             print("\n".join(_format_hit(h) for h in hits) or "未检索到相关内容。")
-    return 0
+    return _for_each_question(args, handle)
 
 
 def _format_answer(answer, text_shown: bool = False) -> str:
@@ -125,11 +157,11 @@ def _format_explain(answer) -> str:
 
 def cmd_ask(args) -> int:
     kb = _kb()
-    questions = _batch(args.batch) if args.batch else [(None, args.question)]
-    for qid, question in questions:
+
+    def handle(qid, question):
         if args.json or args.batch:
             _print_json({"id": qid, **kb.ask(question, filters=_filters(args)).to_json(explain=args.explain)})
-            continue
+            return
         streamed: list[str] = []        # the LLM's draft, printed as it arrives; then the checked answer
 
         def on_token(token: str) -> None:
@@ -144,15 +176,17 @@ def cmd_ask(args) -> int:
         print(_format_answer(answer, text_shown=same))
         if args.explain:
             print(_format_explain(answer))
-    return 0
+    return _for_each_question(args, handle)
 
 
 def cmd_parse(args) -> int:
     """Show what ingestion would index from one file, without indexing it."""
     import bisect
     from dataclasses import asdict
-    from ingest import parse_file
-    doc = parse_file(args.file)
+    from kb.settings import load_settings
+    settings = load_settings()
+    with settings.parse_worker() as worker:       # the same limits and isolation as `kb ingest`
+        doc = worker.parse(args.file, limits=settings.parse_limits())
     offsets = [o for o, _ in doc.page_starts]
 
     def pages(a, b):
@@ -180,9 +214,45 @@ def cmd_parse(args) -> int:
 
 
 def cmd_repair(args) -> int:
-    report = _kb().repair()
-    print(f"已修复：删除多余向量 {report['removed_vectors']} 个，补齐向量 {report['added_vectors']} 个，"
-          f"BM25 {'已重建' if report['bm25_rebuilt'] else '无需重建'}")
+    from kb.catalog import salvage
+    from kb.library import KnowledgeBase, missing_data_dir_error, read_only_error
+    from kb.manifest import Manifest
+    from kb.settings import load_settings
+    settings = load_settings()
+    if not settings.data_dir.is_dir():
+        raise missing_data_dir_error(settings.data_dir)
+    if not os.access(settings.data_dir, os.W_OK):
+        raise read_only_error(settings.data_dir)
+    note = salvage(settings.catalog_path, dry_run=args.dry_run)      # before anything opens the catalog
+    if note and args.dry_run:
+        print(note)
+        print(f"文档清单中有 {len(Manifest(settings.data_dir / 'manifest').entries())} 个文档可恢复（未做任何修改）")
+        return 0
+    report = KnowledgeBase(settings, create=False).repair(dry_run=args.dry_run, notes=[note] if note else [])
+    if args.dry_run:
+        print("检查结果（未做任何修改）：")
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from pathlib import Path
+    from kb.backup import backup
+    n = backup(_kb(), Path(args.file))
+    print(f"已备份 {n} 个文件到 {args.file}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from pathlib import Path
+    from kb.backup import restore
+    from kb.settings import load_settings
+    data_dir = load_settings().data_dir
+    previous = restore(Path(args.file), data_dir, force=args.force)
+    status = _kb().status()
+    print(f"已从 {args.file} 恢复：{status['n_documents']} 个文档、{status['n_chunks']} 个片段；数据目录：{data_dir}")
+    if previous:
+        print(f"原数据目录已保留为 {previous}")
     return 0
 
 
@@ -215,8 +285,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_parse)
 
-    p = sub.add_parser("repair", help="检查并修复索引一致性")
+    p = sub.add_parser("repair", help="检查并修复索引一致性（目录损坏时从文档清单重建）")
+    p.add_argument("--dry-run", action="store_true", help="只报告将要做的修复，不做任何修改")
     p.set_defaults(func=cmd_repair)
+
+    p = sub.add_parser("backup", help="把整个数据目录备份成一个文件（.tar，或 .tar.gz 压缩）")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份文件恢复数据目录（请先停止网页版）")
+    p.add_argument("file")
+    p.add_argument("--force", action="store_true", help="数据目录不为空时也替换（原目录保留在旁边）")
+    p.set_defaults(func=cmd_restore)
 
     for name, func, helptext in (("search", cmd_search, "检索相关片段"), ("ask", cmd_ask, "提问并得到带引用的回答")):
         p = sub.add_parser(name, help=helptext)
@@ -241,20 +321,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_jieba(record: logging.LogRecord) -> bool:
+    """jieba logs a traceback when it cannot write its optional dictionary cache (a full or read-only disk); a
+    filter, not a level, since importing kb.text resets jieba's log level."""
+    return "cache file failed" not in record.getMessage()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.getLogger("jieba").addFilter(_quiet_jieba)       # a no-op when already added
     if args.command in ("search", "ask") and not args.batch and not args.question.strip():
         print("错误：请输入问题，或用 --batch 指定问题文件", file=sys.stderr)
         return 2
     from ingest import IngestError
     from kb.errors import KBError
+    from .failures import describe, safe_text, unexpected_line
     try:
         return args.func(args)
     except (KBError, IngestError) as err:
-        print(f"错误：{err}", file=sys.stderr)
-        return 1
-    except FileNotFoundError as err:
-        print(f"错误：找不到文件 {err.filename}", file=sys.stderr)
+        print(f"错误：{safe_text(str(err))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("已中断", file=sys.stderr)
@@ -262,7 +347,17 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:          # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except Exception as err:         # the one place a failure becomes a line (and a log entry), never a traceback
+        print(f"错误：{describe(err) or unexpected_line(err, _data_dir())}", file=sys.stderr)
+        return 1
 
+
+def _data_dir():
+    try:
+        from kb.settings import load_settings
+        return load_settings().data_dir
+    except Exception:
+        return None
 
 if __name__ == "__main__":
     sys.exit(main())
