@@ -194,8 +194,8 @@ def _gutter_cells(units: list[_Unit], cov: np.ndarray, left: float, body: float)
 
 @dataclass
 class _Strip:
-    """A gutter: connected white cells over consecutive rows; per row its (first, last) bin."""
-    spans: dict[int, tuple[int, int]]
+    """A gutter: connected white cells over consecutive rows; per row its (first, last) bin intervals."""
+    spans: dict[int, list[tuple[int, int]]]
 
     @property
     def first(self) -> int:
@@ -207,6 +207,8 @@ class _Strip:
 
     def core(self, rows=None) -> tuple[float, float]:
         vals = [self.spans[r] for r in (rows if rows is not None else self.spans) if r in self.spans]
+        # Rows where the strip is one interval (not joined through a photo's white to the next gutter)
+        vals = [v[0] for v in vals if len(v) == 1] or [iv for v in vals for iv in v]
         a = sorted(v[0] for v in vals)
         b = sorted(v[1] for v in vals)
         return a[len(a) // 2], b[len(b) // 2]
@@ -236,11 +238,9 @@ def _strips(cells: np.ndarray) -> list[_Strip]:
                 if spans[j][1] <= b and spans[j][2] >= a:
                     parent[find(j)] = find(i)
         prev = cur
-    groups: dict[int, dict[int, tuple[int, int]]] = {}
+    groups: dict[int, dict[int, list[tuple[int, int]]]] = {}
     for i, (r, a, b) in enumerate(spans):
-        g = groups.setdefault(find(i), {})
-        lo, hi = g.get(r, (a, b))
-        g[r] = (min(lo, a), max(hi, b))
+        groups.setdefault(find(i), {}).setdefault(r, []).append((a, b))
     return [_Strip(g) for g in groups.values()]
 
 
@@ -257,9 +257,9 @@ class _Page:
         self.right = max(u.x1 for u in units)
         nbins = int((self.right - self.left) // BIN) + 1
         self.cov = _coverage(units, self.left, nbins, body)
-        self.strips = [s for s in _strips(_gutter_cells(units, self.cov, self.left, body))
-                       if (max(b for _, b in s.spans.values()) - min(a for a, _ in s.spans.values()) + 1) * BIN
-                       >= MIN_GUTTER]
+        self.cells = _gutter_cells(units, self.cov, self.left, body)
+        self.strips = [s for s in _strips(self.cells)
+                       if max(b - a + 1 for v in s.spans.values() for a, b in v) * BIN >= MIN_GUTTER]
         self.active: list[list[int]] = [[] for _ in units]      # strips beside each row
         for k, s in enumerate(self.strips):
             for r in s.spans:
@@ -288,12 +288,12 @@ class _Page:
         out = []
         for r, u in enumerate(self.units):
             inside = any(self.x(a) > u.x0 and self.x(b + 1) < u.x1
-                         for k in self.active[r] for a, b in [self.strips[k].spans[r]])
+                         for k in self.active[r] for a, b in self.strips[k].spans[r])
             cut = False
             for s in self.strips if not inside else ():
                 for edge in (r + 1, r - 1):
                     if edge in s.spans and r not in s.spans and (edge == s.first or edge == s.last):
-                        cut = cut or u.table is not None or self._covers(r, s.spans[edge])
+                        cut = cut or u.table is not None or any(self._covers(r, iv) for iv in s.spans[edge])
             out.append(cut)
         return out
 
@@ -319,7 +319,8 @@ class _Page:
         keep, gone = self.strips[i], self.strips[j]
         if keep is gone:
             return
-        keep.spans.update(gone.spans)
+        for r, v in gone.spans.items():
+            keep.spans.setdefault(r, []).extend(v)
         for r in gone.spans:
             self.active[r] = [k for k in self.active[r] if self.strips[k] is not gone]
             if i not in self.active[r]:
@@ -348,26 +349,21 @@ class _Page:
         return beside >= 3 and beside >= MIN_SHARE * (hi - lo)
 
     def gutters(self, lo: int, hi: int) -> list[tuple[float, float]]:
-        """The band's gutters (x0, x1): strips beside enough of its rows, by their median edges."""
-        rows = range(lo, hi)
-        seen: dict[int, _Strip] = {}
-        for r in rows:
-            for k in self.active[r]:
-                seen[id(self.strips[k])] = self.strips[k]
+        """The band's gutters (x0, x1): bins on long white runs beside enough of its rows, narrowed to the
+        bins with the least ink (hanging punctuation and overflowing words notch a gutter's edge). A photo's
+        white beside a column's text is no gutter: that text has ink over it in many of the band's rows."""
+        n = hi - lo
+        white_runs = self.cells[lo:hi].sum(axis=0)
+        ink = self.cov[lo:hi].sum(axis=0)
+        ok = white_runs >= (max(2, MIN_SHARE * n) if n > 2 else 1)
         out = []
-        for s in seen.values():
-            beside = sum(1 for r in rows if r in s.spans)
-            if beside >= max(2, MIN_SHARE * (hi - lo)) or (hi - lo <= 2 and beside):
-                a, b = s.core(rows)
-                out.append((self.x(a), self.x(b + 1)))
-        out.sort()
-        merged: list[tuple[float, float]] = []
-        for g in out:
-            if merged and g[0] <= merged[-1][1]:
-                merged[-1] = (merged[-1][0], max(merged[-1][1], g[1]))
-            else:
-                merged.append(g)
-        return merged
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], ok.view(np.int8), [0]))))
+        for a, b in zip(edges[::2], edges[1::2]):
+            least = ink[a:b].min()
+            core = np.flatnonzero(ink[a:b] == least)
+            if (b - a) * BIN >= MIN_GUTTER and least <= max(1, 0.25 * n):
+                out.append((self.x(a + core[0]), self.x(a + core[-1] + 1)))
+        return out
 
 
 def read_page(glyphs: list[Glyph], tables: list[TableBlock], body: float) -> list[Line | TableBlock]:
