@@ -420,9 +420,10 @@ class VariedMagazine:
             if rows < 3:
                 self.new_page()
                 continue
+            top = self.y
             items = self._pour(items, rows, style, col_w)
             if first and sidebar:
-                self._sidebar(sidebar, MARGIN + area + style.gutter, side_w, rows * style.leading)
+                self._sidebar(sidebar, MARGIN + area + style.gutter, side_w, top, top - self.y - 10)
             first = False
             self.dirty = True
             if items:
@@ -457,21 +458,18 @@ class VariedMagazine:
         for k, line in enumerate(it.caption):
             self.c.drawString(x, y - h - 4 - 9 - k * style.leading, line)
 
-    def _sidebar(self, sidebar: tuple[str, list[str]], x: float, width: float, height: float):
+    def _sidebar(self, sidebar: tuple[str, list[str]], x: float, width: float, top: float, height: float):
         title, paras = sidebar
         self.c.setFillGray(0.92)
-        self.c.rect(x - 6, self.y - height, width + 12, height, fill=1, stroke=0)
+        self.c.rect(x - 6, top - height, width + 12, height, fill=1, stroke=0)
         self.c.setFillGray(0)
-        y = self.y - 6
         self.c.setFont(self.font, 11)
-        self.c.drawString(x, y - 11, title)
-        y -= 24
+        self.c.drawString(x, top - 6 - 11, title)
+        y = top - 30
         self.truth.append(title)
+        self.c.setFont(self.font, 9)
         for p in paras:
             for line, off in wrap(p, width, 9, font=self.font):
-                if y - 9 < self.y - height:
-                    break
-                self.c.setFont(self.font, 9)
                 self.c.drawString(x + off, y - 9, line)
                 y -= 13
             self.truth.append(p)

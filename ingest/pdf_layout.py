@@ -22,6 +22,7 @@ import numpy as np
 BIN = 2.0            # points per coverage bin
 MIN_GUTTER = 4.0     # narrowest white run between columns, in points
 HEADING_RATIO = 1.18 # a line this much larger than the body text is a title
+HEADLINE_RATIO = 1.5 # and this much larger, an article headline (never an in-column subhead)
 WORD_GAP = 0.35      # gaps inside a row narrower than this (em) are a word space, not white
 SIDE_EM = 4.0        # text on each side of a gutter spans at least this (em): a list's numbers are no column
 SPAN_EM = 2.0        # a full-width row reaches at least this far (em) past a gutter on both sides
@@ -411,7 +412,8 @@ def _lone_title_split(page: _Page, lo: int, hi: int) -> list[tuple[int, int, lis
         return bisect.bisect_left(mids, x)
 
     titles = [r for r in range(lo, hi) if page.units[r].table is None
-              and _lone_title(list(page.units[r].glyphs), glyphs, column_of, page.body)]
+              and (_lone_title(list(page.units[r].glyphs), glyphs, column_of, page.body)
+                   or _last_title(page.units, r, lo, hi, page.body))]
     if not titles:
         return [(lo, hi, gutters)]
     out, start = [], lo
@@ -422,6 +424,15 @@ def _lone_title_split(page: _Page, lo: int, hi: int) -> list[tuple[int, int, lis
             out.append((r, r + 1, []))
         start = r + 1
     return out
+
+
+def _last_title(units: list[_Unit], r: int, lo: int, hi: int, body: float) -> bool:
+    """A headline below all of its band's text (left at the foot of the page, its article on the next):
+    read after the columns, not at the foot of one of them. A subhead at a column's foot is smaller, and
+    its text goes on at the top of the next column."""
+    u = units[r]
+    return (u.size >= HEADLINE_RATIO * body and r == hi - 1 and hi - lo > 1
+            and all(v.bottom <= u.top + 0.2 * u.size for v in units[lo:r]))
 
 
 def _lone_title(row: list[Glyph], glyphs: list[Glyph], column_of, body: float) -> bool:
