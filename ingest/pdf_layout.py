@@ -25,7 +25,8 @@ HEADING_RATIO = 1.18 # a line this much larger than the body text is a title
 HEADLINE_RATIO = 1.5 # and this much larger, an article headline (never an in-column subhead)
 WORD_GAP = 0.35      # gaps inside a row narrower than this (em) are a word space, not white
 SIDE_EM = 4.0        # text on each side of a gutter spans at least this (em): a list's numbers are no column
-SPAN_EM = 2.0        # a full-width row reaches at least this far (em) past a gutter on both sides
+SPAN_EM = 2.0        # a full-width row reaches at least this far (em) past a gutter on both sides,
+REACH = 0.3          # and this share of the way to the page's edge
 MIN_SHARE = 0.4      # a gutter belongs to a band when it runs beside this share of the band's rows
 
 
@@ -206,13 +207,26 @@ class _Strip:
     def last(self) -> int:
         return max(self.spans)
 
-    def core(self, rows=None) -> tuple[float, float]:
-        vals = [self.spans[r] for r in (rows if rows is not None else self.spans) if r in self.spans]
-        # Rows where the strip is one interval (not joined through a photo's white to the next gutter)
-        vals = [v[0] for v in vals if len(v) == 1] or [iv for v in vals for iv in v]
-        a = sorted(v[0] for v in vals)
-        b = sorted(v[1] for v in vals)
-        return a[len(a) // 2], b[len(b) // 2]
+    def core(self) -> list[tuple[int, int]]:
+        """Bin intervals the strip holds in at least half of its rows: a photo's white that joins two
+        gutters for a few rows is not part of either."""
+        count: dict[int, int] = {}
+        for v in self.spans.values():
+            for a, b in v:
+                for x in range(a, b + 1):
+                    count[x] = count.get(x, 0) + 1
+        need = 0.5 * len(self.spans)
+        out: list[tuple[int, int]] = []
+        for x in sorted(k for k, c in count.items() if c >= need):
+            if out and x == out[-1][1] + 1:
+                out[-1] = (out[-1][0], x)
+            else:
+                out.append((x, x))
+        return out
+
+
+def _cores_overlap(s: _Strip, t: _Strip) -> bool:
+    return any(_overlap(a, b) for a in s.core() for b in t.core())
 
 
 def _strips(cells: np.ndarray) -> list[_Strip]:
@@ -279,8 +293,11 @@ class _Page:
         if is_heading_size(u.size, self.body):
             return not any(v.bottom > u.top and v.top < u.bottom and (v.x1 < u.x0 or v.x0 > u.x1)
                            for v in self.units[max(r - 3, 0):r + 4] if v is not u)
-        reach = SPAN_EM * self.body
-        return u.x0 < self.x(a) - reach and u.x1 > self.x(b + 1) + reach
+        # Well into both sides: 2 em and a third of the way to the page's edge (the first line of a narrow
+        # column below a wider layout can cover the old gutter by more than 2 em).
+        x0, x1 = self.x(a), self.x(b + 1)
+        return (u.x0 < x0 - max(SPAN_EM * self.body, REACH * (x0 - self.left))
+                and u.x1 > x1 + max(SPAN_EM * self.body, REACH * (self.right - x1)))
 
     def cutters(self) -> list[bool]:
         """Rows that are full-width elements: they cover a gutter right where it starts or ends.
@@ -311,7 +328,7 @@ class _Page:
             below = [k for k in self.active[r + 1] if self.strips[k].first == r + 1]
             for i in above:
                 for j in below:
-                    if i != j and _overlap(self.strips[i].core(), self.strips[j].core()):
+                    if i != j and _cores_overlap(self.strips[i], self.strips[j]):
                         self._merge(i, j)
                         cols[r] = True
         return cols
@@ -339,7 +356,7 @@ class _Page:
             if not ended or not going:
                 continue
             top = cuts[-1]
-            if any(self._major(e, top, r) and not any(_overlap(e.core(), g.core()) for g in going)
+            if any(self._major(e, top, r) and not any(_cores_overlap(e, g) for g in going)
                    for e in ended) and any(self._major(g, r, hi) for g in going):
                 cuts.append(r)
         cuts.append(hi)
