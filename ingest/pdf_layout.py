@@ -378,9 +378,13 @@ class _Page:
         edges = np.flatnonzero(np.diff(np.concatenate(([0], ok.view(np.int8), [0]))))
         for a, b in zip(edges[::2], edges[1::2]):
             least = ink[a:b].min()
-            core = np.flatnonzero(ink[a:b] == least)
-            if (b - a) * BIN >= MIN_GUTTER and least <= max(1, 0.25 * n):
-                out.append((self.x(a + core[0]), self.x(a + core[-1] + 1)))
+            if (b - a) * BIN < MIN_GUTTER or least > max(1, 0.25 * n):
+                continue
+            # Each run of least-ink bins is a gutter: two gutters joined through a photo's white stay two.
+            core = np.concatenate(([0], (ink[a:b] == least).view(np.int8), [0]))
+            runs = np.flatnonzero(np.diff(core))
+            for c0, c1 in zip(runs[::2], runs[1::2]):
+                out.append((self.x(a + c0), self.x(a + c1)))
         return out
 
 
