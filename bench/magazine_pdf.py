@@ -270,8 +270,9 @@ def wrap_styled(text: str, width: float, style: Style, font: str, rng, indent: b
             line, i = line + ch, i + 1
             continue
         carry = ""
-        if style.hang and ch in HANG:
-            line, i = line + ch, i + 1              # squeezed in past the measure
+        if style.hang and ch in HANG and (pdfmetrics.stringWidth(line + ch, font, size) - (width - offset)
+                                          <= max_over):
+            line, i = line + ch, i + 1              # hangs past the measure, short of the next column
         elif _latin(ch) and _LATIN_TAIL.search(line):
             head = _LATIN_TAIL.search(line)
             rest = _LATIN_HEAD.match(text[i:]).group()

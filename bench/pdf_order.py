@@ -76,19 +76,21 @@ def _lis(values: list[int]) -> set[int]:
 def score(text: str, truth: list[str]) -> Score:
     """Which of the truth's sentences the text holds whole, and how many in the truth's order.
 
-    A sentence repeated in the source is looked for after the previous find of the same sentence."""
+    Each sentence is looked for after the previous one first (a short fragment such as “中 also occurs
+    earlier inside other sentences), then anywhere; the in-order share is the longest increasing chain."""
     flat = re.sub(r"\s+", "", text)
     sents = [s for t in truth for s in sentences(t)]
     found: list[tuple[int, int]] = []          # (source index, position in text)
-    missing, last_at = [], {}
+    missing, cursor = [], 0
     for n, s in enumerate(sents):
-        at = flat.find(s, last_at.get(s, -1) + 1)
+        at = flat.find(s, cursor)
         if at < 0:
             at = flat.find(s)
         if at < 0:
             missing.append(s)
             continue
-        last_at[s] = at
+        if at >= cursor:
+            cursor = at + len(s)
         found.append((n, at))
     keep = _lis([at for _, at in found])
     displaced = tuple(sents[n] for k, (n, _) in enumerate(found) if k not in keep)

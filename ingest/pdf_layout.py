@@ -319,10 +319,11 @@ class _Page:
         """Per row: read in columns (True) or as a full-width line (False)."""
         cut = self.cutters()
         cols = [bool(self.active[r]) and not cut[r] for r in range(len(self.units))]
-        # A row that only notches a gutter over its whole width (an overflowing word) between two pieces
-        # of the same gutter stays in the columns; the two pieces become one gutter.
+        # A row that bridges a gutter between two pieces of it (an overflowing word, a hanging 。 touching
+        # the next column) stays in the columns when it is set like the rows around it; a full-width row
+        # there (a caption, a one-line deck) has its own size. The two pieces become one gutter.
         for r in range(1, len(self.units) - 1):
-            if cols[r] or cut[r]:
+            if cols[r] or (cut[r] and not self._like_neighbours(r)):
                 continue
             above = [k for k in self.active[r - 1] if self.strips[k].last == r - 1]
             below = [k for k in self.active[r + 1] if self.strips[k].first == r + 1]
@@ -332,6 +333,11 @@ class _Page:
                         self._merge(i, j)
                         cols[r] = True
         return cols
+
+    def _like_neighbours(self, r: int) -> bool:
+        u, near = self.units[r], [self.units[r - 1], self.units[r + 1]]
+        return (u.table is None and not is_heading_size(u.size, self.body)
+                and all(v.table is None and abs(v.size - u.size) < 0.5 for v in near))
 
     def _merge(self, i: int, j: int) -> None:
         keep, gone = self.strips[i], self.strips[j]
