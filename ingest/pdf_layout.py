@@ -358,7 +358,7 @@ class _Page:
         cuts = [lo]
         for r in range(lo + 1, hi):
             ended = [self.strips[k] for k in self.active[r - 1] if self.strips[k].last == r - 1]
-            going = [self.strips[k] for k in self.active[r] if self.strips[k].first < r]
+            going = [self.strips[k] for k in self.active[r]]
             if not ended or not going:
                 continue
             top = cuts[-1]
