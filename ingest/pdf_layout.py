@@ -28,6 +28,7 @@ SIDE_EM = 4.0        # text on each side of a gutter spans at least this (em): a
 SPAN_EM = 2.0        # a full-width row reaches at least this far (em) past a gutter on both sides,
 REACH = 0.3          # and this share of the way to the page's edge
 MIN_SHARE = 0.4      # a gutter belongs to a band when it runs beside this share of the band's rows
+LEAK = 3             # rows a new layout's gutter may start above the old layout's end (short last lines)
 
 
 class Glyph(NamedTuple):
@@ -354,7 +355,9 @@ class _Page:
     def split_at_changes(self, lo: int, hi: int) -> list[tuple[int, int]]:
         """Cut a run of column rows where a gutter ends and another, elsewhere, goes on (3 columns above 2).
 
-        Both must be gutters of their part: beside at least three of its rows and most of them."""
+        Both must be gutters of their part (beside at least three of its rows and most of them), and the
+        new one must begin there: the old layout's last lines may be short enough for it to start a couple
+        of rows early, but a gutter running beside both parts is the same layout going on."""
         cuts = [lo]
         for r in range(lo + 1, hi):
             ended = [self.strips[k] for k in self.active[r - 1] if self.strips[k].last == r - 1]
@@ -363,7 +366,7 @@ class _Page:
                 continue
             top = cuts[-1]
             if any(self._major(e, top, r) and not any(_cores_overlap(e, g) for g in going)
-                   for e in ended) and any(self._major(g, r, hi) for g in going):
+                   for e in ended) and any(self._major(g, r, hi) and g.first >= r - LEAK for g in going):
                 cuts.append(r)
         cuts.append(hi)
         return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
