@@ -308,6 +308,8 @@ def build_chromium(work: Path, font: str) -> Fixture:
                         "--disable-component-update", "--no-first-run", f"--user-data-dir={profile}",
                         "--no-pdf-header-footer", f"--print-to-pdf={path}", src.as_uri()],
                        check=True, capture_output=True, timeout=120)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as err:
+        raise Skip(f"chromium 打印失败（{type(err).__name__}）") from None
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     if not path.is_file():
@@ -409,6 +411,8 @@ def build_libreoffice(work: Path, font: str) -> Fixture:
     try:
         subprocess.run([exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "pdf",
                         "--outdir", str(work), str(src)], check=True, capture_output=True, timeout=180)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as err:
+        raise Skip(f"LibreOffice 转换失败（{type(err).__name__}）") from None
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     out = work / "libreoffice.pdf"

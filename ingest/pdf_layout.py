@@ -22,7 +22,7 @@ import numpy as np
 BIN = 2.0            # points per coverage bin
 MIN_GUTTER = 4.0     # narrowest white run between columns, in points
 HEADING_RATIO = 1.18 # a line this much larger than the body text is a title
-HEADLINE_RATIO = 1.5 # and this much larger, an article headline (never an in-column subhead)
+HEADLINE_RATIO = 1.4 # and this much larger, an article headline (never an in-column subhead)
 WORD_GAP = 0.35      # gaps inside a row narrower than this (em) are a word space, not white
 SIDE_EM = 4.0        # text on each side of a gutter spans at least this (em): a list's numbers are no column
 SPAN_EM = 2.0        # a full-width row reaches at least this far (em) past a gutter on both sides,
