@@ -186,8 +186,11 @@ def _gutter_cells(units: list[_Unit], cov: np.ndarray, left: float, body: float)
     np.maximum.at(last, inv, rows)
     run_bx = left + (ids // (n + 1) + 0.5) * BIN
     side = SIDE_EM * body
-    ok = ((count >= 3) & (nl >= 1) & (nr >= 1) & (nl + nr >= 4)
-          & (bottoms[last] - tops[first] >= 2.5 * body)
+    long_run = (count >= 3) & (nl + nr >= 4) & (bottoms[last] - tops[first] >= 2.5 * body)
+    # Two rows suffice at the page's top or foot: an article's last lines carried over to the next page.
+    # (Mid-page, two rows are as likely a short line above an indented one, inside one column.)
+    edge_run = (count >= 2) & (nl + nr >= 3) & ((first == 0) | (last == n - 1))
+    ok = ((long_run | edge_run) & (nl >= 1) & (nr >= 1)
           & (run_bx - far_left >= side) & (far_right - run_bx >= side))
     cells = np.zeros_like(cov)
     keep = ok[inv]

@@ -78,6 +78,19 @@ def test_short_offset_columns_at_an_articles_end():
     assert _text(read_page(glyphs, [], BODY)) == "".join(left) + "".join(right)
 
 
+def test_article_tail_carried_to_the_next_page_top():
+    """Two lines left and one right at the top of a page (an article's end), then a headline and a
+    single-column article: the tail is still read column by column."""
+    left, right = _lines("甲", 2), _lines("乙", 1)
+    glyphs = _column(left, 50, 80) + _column(right, 50 + 214, 80)
+    title = "常州加快建设长三角科技创新高地"
+    glyphs += _glyphs(title, 50, 125, 18)
+    body = _lines("丙", 10, 42)
+    glyphs += _column(body, 50, 160)
+    expected = "".join(left) + "".join(right) + title + "".join(body)
+    assert _text(read_page(glyphs, [], BODY)) == expected
+
+
 @pytest.mark.parametrize("headline", [True, False])
 def test_three_columns_above_two_on_one_page(headline):
     """Cause 3: a three-column article ends above a two-column one (with or without a headline between);
