@@ -426,7 +426,7 @@ def read_page(glyphs: list[Glyph], tables: list[TableBlock], body: float) -> lis
     out: list[Line | TableBlock] = []
     for a, b, gutters in bands:
         if gutters:
-            out += _read_columns(units[a:b], gutters)
+            out += _read_columns(units[a:b], gutters, body)
         else:
             out += [u.table if u.table is not None else make_line(list(u.glyphs), page.left, page.right)
                     for u in units[a:b]]
@@ -502,12 +502,11 @@ def _pieces(glyphs: tuple[Glyph, ...], gutters: list[tuple[float, float]], body:
     return [p for p in out if any(not g.text.isspace() for g in p)]
 
 
-def _read_columns(units: list[_Unit], gutters: list[tuple[float, float]]) -> list[Line | TableBlock]:
+def _read_columns(units: list[_Unit], gutters: list[tuple[float, float]], body: float) -> list[Line | TableBlock]:
     """Each piece goes to the column its left edge is in; each column is read top to bottom."""
     mids = [(a + b) / 2 for a, b in gutters]
-    per_col: list[list[Glyph]] = [[] for _ in range(len(gutters) + 1)]
+    per_col: list[list[list[Glyph]]] = [[] for _ in range(len(gutters) + 1)]
     col_tables: list[list[TableBlock]] = [[] for _ in per_col]
-    body = sorted(u.size for u in units if u.table is None)[len(units) // 2 - 1] if units else 10.0
     for u in units:
         if u.table is not None:
             col_tables[bisect.bisect_left(mids, u.table.x0)].append(u.table)
