@@ -369,7 +369,7 @@ class _Page:
                 continue
             top = cuts[-1]
             if any(self._major(e, top, r) and not any(_cores_overlap(e, g) for g in going)
-                   for e in ended) and any(self._major(g, r, hi) and g.first >= r - LEAK for g in going):
+                   for e in ended) and any(self._major(g, r, hi) and top < g.first >= r - LEAK for g in going):
                 cuts.append(r)
         cuts.append(hi)
         return [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
