@@ -173,6 +173,15 @@ def build_own(work: Path, font: str) -> Fixture:
     return Fixture("reportlab-own", path, truth, ["《常州科技》", "科技动态"])
 
 
+def build_issue(work: Path, font: str) -> Fixture:
+    """The whole 2023-03 issue through our own generator (30 dense pages, as bench/pdf_vs_text.py makes it)."""
+    from bench.magazine_pdf import HEADER, render_corpus_file
+    path = work / "reportlab-issue.pdf"
+    pieces, _ = render_corpus_file(CORPUS / "changzhou-keji-2023-03.txt", path, font=font)
+    # The issue's own text names its section (科技动态) on a line of its own: only the header line counts.
+    return Fixture("reportlab-issue", path, [p.text for p in pieces if p.kind == "para"], [HEADER])
+
+
 def _varied(work: Path, font: str, name: str, build) -> Fixture:
     from bench.magazine_pdf import VariedMagazine
     path = work / f"{name}.pdf"
@@ -422,7 +431,7 @@ def build_libreoffice(work: Path, font: str) -> Fixture:
     return Fixture("libreoffice-docx", path, truth, ["《常州科技》"], rows)
 
 
-BUILDERS = {"reportlab-own": build_own, "reportlab-ragged": build_ragged, "reportlab-offset": build_offset,
+BUILDERS = {"reportlab-issue": build_issue, "reportlab-own": build_own, "reportlab-ragged": build_ragged, "reportlab-offset": build_offset,
             "reportlab-mixed": build_mixed, "chromium-columns": build_chromium,
             "libreoffice-docx": build_libreoffice}
 
