@@ -1,6 +1,7 @@
 """PDF reading order on layouts from several producers: sentences whole and in order, furniture, speed.
 
     python -m bench.pdf_order [--work /tmp/pdf_order] [--only NAME ...] [--repeat 3] [--json FILE]
+                              [--font auto|cid|wqy] [--random N [--seed-base K]]
 
 Each fixture is a PDF plus the texts it was made from, in reading order (`truth`). Producers: our own
 reportlab generator (`bench.magazine_pdf.Magazine`), reportlab set differently (`VariedMagazine`: ragged and
@@ -242,6 +243,39 @@ def build_mixed(work: Path, font: str) -> Fixture:
     return _varied(work, font, "reportlab-mixed", build)
 
 
+def build_random(work: Path, font: str, seed: int) -> Fixture:
+    """Six articles set at random: 1-3 columns, gutter 10-24 pt, ragged or hanging, offset baselines,
+    sequential or balanced, body 9.5-11 pt on 14-18 pt leading, decks, wide photos, in-column photos.
+    (No sidebars: one beside an article that runs on to the next page has no single right place.)"""
+    import random
+
+    from bench.magazine_pdf import LEADING, Style, VariedMagazine
+    rng = random.Random(seed)
+    paras = with_latin(corpus_paragraphs(font=font) + corpus_paragraphs("changzhou-keji-2023-03.txt", font), 2)
+    titles = _titles()
+    path = work / f"random-{seed}.pdf"
+    mag = VariedMagazine(path, font=font, seed=seed, first_folio=rng.randint(1, 40))
+    k = rng.randint(0, 200)
+    for a in range(6):
+        mag.headline(titles[(seed + a) % len(titles)], size=rng.choice([16.0, 18.0, 20.0]))
+        if rng.random() < 0.3:
+            mag.deck(paras[k][:rng.randint(40, 120)] + "。")
+            k += 1
+        if rng.random() < 0.2:
+            mag.wide_photo("图 园区一角，摄影：本刊记者。", rng.choice([80.0, 140.0]))
+        style = Style(columns=rng.choice([1, 2, 2, 3]), gutter=rng.choice([10.0, 12.0, 14.0, 18.0, 24.0]),
+                      ragged=rng.choice([0, 2, 4]), hang=rng.random() < 0.5,
+                      offset=rng.choice([0.0, 0.0, LEADING / 2, LEADING * 0.3, 5.0]),
+                      sequential=rng.random() < 0.5, size=rng.choice([9.5, 10.5, 11.0]),
+                      leading=rng.choice([14.0, 16.0, 18.0]))
+        n = rng.randint(2, 9)
+        photos = {rng.randint(0, n - 1): "图 研发人员在实验室工作。"} if rng.random() < 0.4 else None
+        mag.article(paras[k:k + n], style, photos=photos)
+        k += n
+    mag.save()
+    return Fixture(f"random-{seed}", path, mag.truth, ["《常州科技》", "创新前沿"])
+
+
 # Chromium: HTML with CSS columns ------------------------------------------------------------------------------
 
 def _chromium() -> str | None:
@@ -437,10 +471,13 @@ BUILDERS = {"reportlab-issue": build_issue, "reportlab-own": build_own, "reportl
 
 
 def build(name: str, work: Path, font: str = "auto") -> Fixture:
+    """A fixture by name: one of BUILDERS, or random-SEED."""
     from bench.magazine_pdf import WQY_PATH
     if font == "auto":
         font = "wqy" if WQY_PATH.is_file() else "cid"
     work.mkdir(parents=True, exist_ok=True)
+    if name.startswith("random-"):
+        return build_random(work, font, int(name.split("-", 1)[1]))
     return BUILDERS[name](work, font)
 
 
@@ -494,12 +531,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--font", choices=["auto", "cid", "wqy"], default="auto")
     ap.add_argument("--repeat", type=int, default=3, help="timing runs (best of); 0 skips timing")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--random", type=int, default=0, metavar="N",
+                    help="also N reportlab issues set at random (seeds 0..N-1, --seed-base to shift)")
+    ap.add_argument("--seed-base", type=int, default=0)
     args = ap.parse_args(argv)
     work = Path(args.work)
     results = []
+    names = list(args.only if args.only is not None else BUILDERS)
+    names += [f"random-{args.seed_base + n}" for n in range(args.random)]
     print(f"{'fixture':18} {'pages':>5} {'sent.':>5} {'whole':>6} {'order':>6} {'furn.':>5} {'rows':>4} "
           f"{'pages/s':>7} {'plumber':>7} {'ratio':>5}")
-    for name in args.only or BUILDERS:
+    for name in names:
         try:
             fx = build(name, work, args.font)
         except Skip as why:

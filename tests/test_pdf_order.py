@@ -157,6 +157,12 @@ def test_reportlab_fixtures_reading_order(name, tmp_path):
     _check(name, tmp_path)
 
 
+@pytest.mark.parametrize("seed", [3, 12, 32])
+def test_random_layouts_reading_order(seed, tmp_path):
+    """Issues set at random (columns, gutters, ragged/hanging, offsets, photos); these seeds once failed."""
+    _check(f"random-{seed}", tmp_path)
+
+
 def test_mixed_fixture_folios_from_outer_corners(tmp_path):
     """Mirrored running headers and page numbers in the outer corner: gone from the text, folios kept."""
     from ingest.pdf import read_pdf
