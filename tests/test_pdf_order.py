@@ -159,7 +159,7 @@ def test_reportlab_fixtures_reading_order(name, tmp_path):
 
 @pytest.mark.parametrize("seed", [3, 12, 32])
 def test_random_layouts_reading_order(seed, tmp_path):
-    """Issues set at random (columns, gutters, ragged/hanging, offsets, photos); these seeds once failed."""
+    """Issues set at random (columns, gutters, ragged/hanging, offsets, photos): three of the seeds."""
     _check(f"random-{seed}", tmp_path)
 
 
