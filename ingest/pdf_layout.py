@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 BIN = 2.0            # points per coverage bin
-MIN_GUTTER = 4.0     # narrowest white run between columns, in points
+MIN_GUTTER = 2.0     # narrowest white run between columns, in points (one bin: hanging stops narrow it)
 HEADING_RATIO = 1.18 # a line this much larger than the body text is a title
 HEADLINE_RATIO = 1.4 # and this much larger, an article headline (never an in-column subhead)
 WORD_GAP = 0.35      # gaps inside a row narrower than this (em) are a word space, not white
