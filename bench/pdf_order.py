@@ -105,7 +105,8 @@ def furniture_left(text: str, furniture: list[str]) -> list[str]:
         s = re.sub(r"\s+", "", line).lstrip("#-")
         if not s:
             continue
-        if re.fullmatch(r"[—\-–]*\d{1,4}[—\-–]*(/\d+)?", s) or any(re.sub(r"\s+", "", f) in s for f in furniture):
+        folio = re.fullmatch(r"[—\-–]*\d{1,4}[—\-–]*(/\d+)?", s)
+        if folio or any(re.sub(r"\s+", "", f) in s for f in furniture):
             out.append(line)
     return out
 
@@ -465,7 +466,8 @@ def build_libreoffice(work: Path, font: str) -> Fixture:
     return Fixture("libreoffice-docx", path, truth, ["《常州科技》"], rows)
 
 
-BUILDERS = {"reportlab-issue": build_issue, "reportlab-own": build_own, "reportlab-ragged": build_ragged, "reportlab-offset": build_offset,
+BUILDERS = {"reportlab-issue": build_issue, "reportlab-own": build_own, "reportlab-ragged": build_ragged,
+            "reportlab-offset": build_offset,
             "reportlab-mixed": build_mixed, "chromium-columns": build_chromium,
             "libreoffice-docx": build_libreoffice}
 
