@@ -422,7 +422,10 @@ class VariedMagazine:
                 self.new_page()
                 continue
             top = self.y
+            before, fresh = len(items), self.y == TOP
             items = self._pour(items, rows, style, col_w)
+            if len(items) == before and fresh:
+                raise ValueError("an item taller than a page")
             if first and sidebar:
                 self._sidebar(sidebar, MARGIN + area + style.gutter, side_w, top, top - self.y - 10)
             first = False
@@ -438,7 +441,9 @@ class VariedMagazine:
             x = MARGIN + n * (col_w + style.gutter)
             y0 = top - n * style.offset
             r = 0
-            while items and r + items[0].rows(style.leading) <= max(per_col, 1 if r == 0 else 0):
+            # An item taller than a balanced column still goes at the top of an empty one, if the page holds it.
+            while items and (r + items[0].rows(style.leading) <= per_col
+                             or r == 0 and items[0].rows(style.leading) <= rows):
                 it = items.pop(0)
                 if it.photo:
                     self._photo(it, x, y0 - r * style.leading, col_w, style)
