@@ -281,6 +281,8 @@ def wrap_styled(text: str, width: float, style: Style, font: str, rng, indent: b
                 line, i = line + rest, i + len(rest)
             elif head.start() > 0:
                 line, carry = line[:head.start()], head.group()
+        elif ch in HANG and len(line) > 1:
+            line, carry = line[:-1], line[-1]       # no line starts with a stop: the last character goes too
         elif style.ragged and len(line) > 8:
             k = rng.randint(0, style.ragged)
             while k and (_latin(line[-k]) or line[-k] in HANG):
