@@ -488,17 +488,19 @@ def _lone_title(row: list[Glyph], glyphs: list[Glyph], column_of, body: float) -
 
 
 def _pieces(glyphs: tuple[Glyph, ...], gutters: list[tuple[float, float]], body: float) -> list[list[Glyph]]:
-    """A row cut where a white gap meets a gutter: a ragged or overflowing line stays whole."""
+    """A row (sorted left to right) cut where a white gap meets a gutter: a ragged or overflowing line stays
+    whole."""
     out: list[list[Glyph]] = [[]]
-    prev: Glyph | None = None
-    for g in sorted(glyphs, key=lambda g: g.x0):
-        if prev is not None and not g.text.isspace():
-            gap = g.x0 - prev.x1
-            if gap >= max(1.0, 0.15 * min(g.size, body)) and any(prev.x1 < b and g.x0 > a for a, b in gutters):
-                out.append([])
-        out[-1].append(g)
+    end: float | None = None                       # right edge of the last inked glyph
+    for g in glyphs:
         if not g.text.isspace():
-            prev = g
+            if end is not None:
+                gap = g.x0 - end
+                if (gap >= 1.0 and gap >= 0.15 * min(g.size, body)
+                        and any(end < b and g.x0 > a for a, b in gutters)):
+                    out.append([])
+            end = g.x1
+        out[-1].append(g)
     return [p for p in out if any(not g.text.isspace() for g in p)]
 
 
