@@ -295,6 +295,8 @@ def wrap_styled(text: str, width: float, style: Style, font: str, rng, indent: b
             i += 1
     if line:
         lines.append((line, offset))
+    if len(lines) > 1 and all(ch in HANG for ch in lines[-1][0]):
+        lines[-2:] = [(lines[-2][0] + lines[-1][0], lines[-2][1])]   # a lone closing stop hangs instead
     return lines
 
 
