@@ -304,7 +304,7 @@ class _Page:
                 and u.x1 > x1 + max(SPAN_EM * self.body, REACH * (self.right - x1)))
 
     def cutters(self) -> list[bool]:
-        """Rows that are full-width elements: they cover a gutter right where it starts or ends.
+        """Rows that are full-width elements: they cover a gutter right where it starts or stops.
 
         A row with a gutter cell inside its own extent is two pieces side by side, never one element."""
         out = []
@@ -313,9 +313,12 @@ class _Page:
                          for k in self.active[r] for a, b in self.strips[k].spans[r])
             cut = False
             for s in self.strips if not inside else ():
+                here = s.spans.get(r, [])
                 for edge in (r + 1, r - 1):
-                    if edge in s.spans and r not in s.spans and (edge == s.first or edge == s.last):
-                        cut = cut or u.table is not None or any(self._covers(r, iv) for iv in s.spans[edge])
+                    # The gutter beside the next (or previous) row stops at this one: this row interrupts it.
+                    for iv in s.spans.get(edge, []):
+                        if not any(_overlap(iv, h) for h in here):
+                            cut = cut or u.table is not None or self._covers(r, iv)
             out.append(cut)
         return out
 
