@@ -296,7 +296,11 @@ def wrap_styled(text: str, width: float, style: Style, font: str, rng, indent: b
     if line:
         lines.append((line, offset))
     if len(lines) > 1 and all(ch in HANG for ch in lines[-1][0]):
-        lines[-2:] = [(lines[-2][0] + lines[-1][0], lines[-2][1])]   # a lone closing stop hangs instead
+        (prev, off), (last, _) = lines[-2], lines[-1]
+        if style.hang and pdfmetrics.stringWidth(prev + last, font, size) - (width - off) <= max_over:
+            lines[-2:] = [(prev + last, off)]                    # a lone closing stop hangs instead
+        elif len(prev) > 1:
+            lines[-2:] = [(prev[:-1], off), (prev[-1] + last, 0.0)]   # or takes a character along
     return lines
 
 
