@@ -74,6 +74,19 @@ def _layout_objects(objs):
             yield obj
 
 
+def _ruling(obj) -> int:
+    """How many table rulings a graphic may be: a line or a thin bar one, a stroked box four; a filled box
+    (a photo, a tinted sidebar) none, so pages with photos do not pay for the table finder."""
+    from pdfminer.layout import LTLine, LTRect
+    if isinstance(obj, LTLine):
+        return 1
+    if isinstance(obj, LTRect):
+        if min(obj.width, obj.height) < 3:
+            return 1
+        return 4 if obj.stroke else 0
+    return 0
+
+
 def _scan(page, index: int) -> PageScan:
     """Glyphs straight from pdfminer's layout (pdfplumber's per-object dicts cost as much as parsing);
     pdfplumber's table finder runs only on pages that have ruling lines."""
@@ -89,7 +102,7 @@ def _scan(page, index: int) -> PageScan:
                                     height - obj.y0 + mb_top, max(obj.size, 1.0)))
         elif isinstance(obj, (LTRect, LTLine, LTCurve, LTImage, LTFigure)):
             graphics = True
-            edges += 4 if isinstance(obj, LTRect) else 1 if isinstance(obj, LTLine) else 0
+            edges += _ruling(obj)
     tables = _tables(page) if edges >= 4 else []
     if tables:
         glyphs = [g for g in glyphs if not _in_table(g, tables)]
