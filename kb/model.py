@@ -60,7 +60,9 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     related: tuple[Hit, ...] = ()          # closest passages, shown as 可能相关 when not answered
     answerer: str = "extractive"
-    coverage: float = 0.0                  # the scorer's confidence in the weakest answered part (0 when refused)
+    # Support for the answer: the share of the question its passages hold (rules answerer), or the answerability
+    # of the weakest answered part (fitted answerer); 0 when refused.
+    coverage: float = 0.0
     notes: tuple[str, ...] = field(default=())
     verification: tuple = ()               # kb.verify.SentenceCheck per sentence of an LLM answer
     explain: tuple[PartExplain, ...] = ()

@@ -54,11 +54,9 @@ def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Q
         terms = tokenizer.query_terms(text)
         head = [w for w in tokenizer.words(" ".join(tokenizer.answer_head(text))) if not _QUESTION_WORD.search(w)]
         rare = tuple(t for t in terms if len(t) > 1 and idf(t) >= RARE_IDF and not t.isdigit())
-        previous = parts[-1] if parts else None
         # The subject carried into a later part: the earlier parts' words this one does not repeat.
         carried = [t for p in parts for t in p.terms.terms if t not in terms]
         parts.append(Part(text, kind_of(text), weights(terms, soft), weights(tokenizer.query_terms(_focus(text))),
-                          weights(head), frozenset(YEAR.findall(text)), rare,
-                          weights(carried) if previous and carried else None))
+                          weights(head), frozenset(YEAR.findall(text)), rare, weights(carried) if carried else None))
     return Question(question, tuple(parts), weights(tokenizer.query_terms(question), soft),
                     bool(_CJK.search(question)))
