@@ -61,7 +61,7 @@ class Settings:
     answer_threshold: float = 0.0
     answer_max_parts: int = 3
     # A question of several parts also retrieves for each part (its subject carried over), this many passages each.
-    part_top_k: int = 0
+    part_top_k: int = 3
 
     # Optional LLM answerer (an OpenAI-compatible /v1/chat/completions endpoint); empty URL = disabled.
     # Every sentence it writes is checked against the passages it cites; on_unverified: "flag" or "drop".
