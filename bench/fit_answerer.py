@@ -197,10 +197,10 @@ def calibrate(kb, items, cached, scorer) -> float:
     return best_t
 
 
-def judge_answers(asked: list[Asked], scorers: list[Scorer], threshold: float) -> dict:
+def judge_answers(asked: list[Asked], scorers: list[Scorer], threshold: float, min_support: float) -> dict:
     ok_ans = ok_un = refused_ans = n_ans = n_un = 0
     for i, a in enumerate(asked):
-        answer = compose(a.question, a.parts, a.hits, scorers[i % len(scorers)], threshold)
+        answer = compose(a.question, a.parts, a.hits, scorers[i % len(scorers)], threshold, min_support=min_support)
         if a.item["evidence"]:
             n_ans += 1
             ok_ans += answer.answered and answer_correct(answer.text, a.item["answer"])
@@ -212,7 +212,8 @@ def judge_answers(asked: list[Asked], scorers: list[Scorer], threshold: float) -
             "refused_answerable": refused_ans / max(n_ans, 1)}
 
 
-def calibrate(asked: list[Asked], candidate: Linear, rx, ry, c: float, max_refused: float, folds: int = 5) -> float:
+def calibrate(asked: list[Asked], candidate: Linear, rx, ry, c: float, max_refused: float, min_support: float,
+              folds: int = 5) -> float:
     """The threshold, chosen on out-of-fold answers: each fold's questions are judged by a refusal model fit on
     the other folds, so the threshold is not chosen on questions the refusal model has seen."""
     part_fold = np.array([i % folds for i, a in enumerate(asked) for scored in a.parts if scored])
@@ -222,7 +223,7 @@ def calibrate(asked: list[Asked], candidate: Linear, rx, ry, c: float, max_refus
     print("|---|---|---|---|")
     best, best_t = -1.0, 0.5
     for t in [round(0.05 * i, 2) for i in range(1, 20)]:
-        m = judge_answers(asked, scorers, t)
+        m = judge_answers(asked, scorers, t, min_support)
         print(f"| {t:.2f} | {m['correct']:.3f} | {m['refused_unanswerable']:.3f} | {m['refused_answerable']:.3f} |")
         value = m["correct"] + m["refused_unanswerable"]
         if m["refused_answerable"] <= max_refused and value > best:
@@ -271,7 +272,7 @@ def main() -> None:
         print(f"{title} model:")
         for name, w in sorted(zip(model.names, model.coef), key=lambda nw: -abs(nw[1]))[:12]:
             print(f"  {name:28s} {w:+.3f}")
-    threshold = calibrate(asked, candidate, rx, ry, args.refusal_c, args.max_refused)
+    threshold = calibrate(asked, candidate, rx, ry, args.refusal_c, args.max_refused, kb.settings.answer_min_coverage)
     print(f"threshold {threshold}")
     if args.write:
         model = Scorer(candidate, refusal, threshold).to_json()

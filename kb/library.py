@@ -494,7 +494,8 @@ class KnowledgeBase:
         from .answer.scorer import load
         return extractive_answer(question, hits, self.tokenizer, self.bm25.idf, soft=self.settings.soft_match,
                                  max_parts=self.settings.answer_max_parts, scorer=load(self.settings.answer_model),
-                                 threshold=self.settings.answer_threshold or None)
+                                 threshold=self.settings.answer_threshold or None,
+                                 min_support=self.settings.answer_min_coverage)
 
     def ask(self, question: str, filters: Filters | None = None, on_token: Callable[[str], None] | None = None):
         """Answer from the retrieved passages: extractive, or the LLM (KB_LLM_URL) with the extractive answer as

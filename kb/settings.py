@@ -50,8 +50,8 @@ class Settings:
     soft_match: float = 0.5
     top_k: int = 5
 
-    # Extractive answering: "rules" (hand-set weights, the default) or "fitted" (kb/answer/reader.py). The rule
-    # answerer refuses when the best evidence covers less of the question than answer_min_coverage.
+    # Extractive answering: "rules" (hand-set weights, sessions 1–2; the default) or "fitted" (kb/answer/reader.py).
+    # Both refuse when the best quote's passage holds less of the question than answer_min_coverage.
     answerer: str = "rules"
     answer_min_coverage: float = 0.35
     answer_max_sentences: int = 3

@@ -65,22 +65,40 @@ def _union(x: Candidate, y: Candidate, hits: list[Hit], limit: int) -> Candidate
 
 
 def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, soft: float = 0.5, max_parts: int = 3,
-                      scorer: Scorer | None = None, threshold: float | None = None, explain_top: int = 3) -> Answer:
+                      scorer: Scorer | None = None, threshold: float | None = None, explain_top: int = 3,
+                      min_support: float = 0.35) -> Answer:
     if not hits:
         return Answer(question, NOT_FOUND, False)
     scorer = scorer or load()
     q, per_part = score_parts(question, hits, tokenizer, idf, scorer, soft, max_parts)
-    return compose(q, per_part, hits, scorer, scorer.threshold if threshold is None else threshold, explain_top)
+    return compose(q, per_part, hits, scorer, scorer.threshold if threshold is None else threshold, explain_top,
+                   min_support)
+
+
+_YEAR_MISSING = NAMES.index("year_missing")
+_KIND_MISSING = NAMES.index("kind_missing")
+_SUPPORT = NAMES.index("question_coverage_passage")
+
+
+def _passes(x, min_support: float) -> bool:
+    """The named refusal reasons, as hard gates: another year, no fact of the kind asked, or a passage that
+    holds too little of the question."""
+    return not x[_YEAR_MISSING] and not x[_KIND_MISSING] and x[_SUPPORT] >= min_support
 
 
 def compose(q: Question, per_part: list[list[Scored]], hits: list[Hit], scorer: Scorer, threshold: float,
-            explain_top: int = 3) -> Answer:
+            explain_top: int = 3, min_support: float = 0.35) -> Answer:
     """The answer from the scored candidates: each part's best quote when the part is judged answerable."""
     chosen: list[Candidate] = []
     explains, confidence = [], []
     for part, scored in zip(q.parts, per_part):
-        best = scored[0] if scored else None
-        p = scorer.answerable(best.x, best.p) if best else 0.0
+        # A quote that fails a named refusal reason is never given (the next best quote that passes may be).
+        best = next((s for s in scored if _passes(s.x, min_support)), None)
+        if best is None and scored:
+            best = scored[0]
+            p = 0.0
+        else:
+            p = scorer.answerable(best.x, best.p) if best else 0.0
         ok = best is not None and p >= threshold and q.chinese
         reason = "" if ok else ("请用中文提问" if not q.chinese else _reason(part, best, hits))
         explains.append(PartExplain(part.text, part.kind.name, ok, reason, round(p, 4), tuple(
