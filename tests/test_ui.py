@@ -112,13 +112,15 @@ def test_upload_names_are_sanitised_and_limits_enforced(tmp_path):
 
 
 def test_users_setting_becomes_launch_auth():
-    from ui.app import launch_options, parse_users
-    assert parse_users("") == [] and parse_users(" amy:pw1, bo:p:w ") == [("amy", "pw1"), ("bo", "p:w")]
+    from ui.app import launch_options
+    from ui.auth import User, parse_users
+    assert parse_users("") == [] and parse_users(" amy:pw1, bo:p:w ") == [User("amy", "pw1"), User("bo", "p:w")]
+    assert parse_users("cy:pw:reader,di:a:b:editor") == [User("cy", "pw", "reader"), User("di", "a:b", "editor")]
     with pytest.raises(ValueError, match="用户名:密码"):
         parse_users("nobody")
     settings = load_settings(env={"KB_USERS": "amy:pw1"})
     options = launch_options(settings)
-    assert options["auth"] == [("amy", "pw1")] and options["share"] is False
+    assert options["auth"]("amy", "pw1") and not options["auth"]("amy", "x") and options["share"] is False
     assert launch_options(load_settings(env={}))["auth"] is None
 
 
@@ -160,7 +162,8 @@ def _client(url):
 
 
 def _ask(client, question):
-    chat, sources, box = client.predict(question, [], [], "", "", api_name="/ask")
+    chat, sources, error, _, _ = client.predict(question, [], [], "", "", api_name="/ask")
+    assert "kb-error\"></div>" in error, error
     return chat[-1]["content"][0]["text"], sources
 
 
@@ -188,10 +191,12 @@ def test_filters_restrict_documents_and_bad_dates_are_reported(served):
     from gradio_client.exceptions import AppError
     _, url, _ = served
     client = _client(url)
-    chat, sources, _ = client.predict("高新技术企业净增多少家？", [], ["policy"], "", "", api_name="/ask")
+    chat, sources, *_ = client.predict("高新技术企业净增多少家？", [], ["policy"], "", "", api_name="/ask")
     assert "资料中未找到相关内容" in chat[-1]["content"][0]["text"]
-    with pytest.raises(AppError, match="格式不对"):
-        client.predict("高新技术企业净增多少家？", [], [], "去年", "", api_name="/ask")
+    chat, _, error, *_ = client.predict("高新技术企业净增多少家？", [], [], "去年", "", api_name="/ask")
+    assert "格式不对" in error and "2021年6月" in error     # one line beside the box, not an error overlay
+    chat, *_ = client.predict("高新技术企业净增多少家？", [], [], "2023年", "2023年12月31日", api_name="/ask")
+    assert "资料中未找到相关内容" not in chat[-1]["content"][0]["text"]     # 2023年12月31日 is read as 2023-12-31
 
 
 def test_upload_answer_from_it_then_remove(served, tmp_path):
@@ -313,4 +318,4 @@ def test_llm_answer_streams_into_the_chat(tmp_path):
     assert any(GOOD[:4] in text and GOOD not in text for text in drafts), shown    # a partial answer was shown
     answer = final[0][-1]["content"][0]["text"]
     assert "20万元" in answer and 'href="#cite-1-1"' in answer and "生成中" not in answer
-    assert 'id="cite-1-1"' in final[1] and final[2] == ""
+    assert 'id="cite-1-1"' in final[1] and final[2] == '<div class="kb-error"></div>'
