@@ -45,6 +45,25 @@ if (navigator.clipboard && navigator.clipboard.writeText) {
   const write = navigator.clipboard.writeText.bind(navigator.clipboard);
   navigator.clipboard.writeText = (s) => write(kbPlain(String(s)));
 }
+// Labels gradio writes in English whatever the language (screen readers read them out).
+const kbZh = {"chatbot conversation": "对话记录", "Textbox": "文本框", "Table actions": "表格操作",
+  "Copy table data": "复制表格数据", "Fullscreen": "全屏", "Exit fullscreen": "退出全屏",
+  "Click to upload or drop files": "点击上传或拖放文件", "Clear": "清除", "Copy": "复制", "Copied": "已复制",
+  "Download": "下载", "Remove": "移除", "Upload": "上传", "Share": "分享", "Sort": "排序", "Search": "搜索",
+  "Close": "关闭", "Empty value": "空", "Error": "出错了", "Warning": "注意", "Info": "提示"};
+const kbSel = Object.keys(kbZh).map((k) => `[aria-label="${k}"],[title="${k}"]`).join(",");
+new MutationObserver(() => {
+  // A toast's heading is its type word ("Error"), whatever title the server sent.
+  for (const el of document.querySelectorAll('[data-testid="toast-body"] .toast-title-row > span')) {
+    const word = el.textContent.trim();
+    if (kbZh[word]) el.textContent = kbZh[word];
+  }
+  for (const el of document.querySelectorAll(kbSel)) {
+    for (const attr of ["aria-label", "title"]) {
+      if (kbZh[el.getAttribute(attr)]) el.setAttribute(attr, kbZh[el.getAttribute(attr)]);
+    }
+  }
+}).observe(document.documentElement, {subtree: true, childList: true, characterData: true});
 window.kbCopy = (text) => {
   if (!text) return;
   if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text); return; }

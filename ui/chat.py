@@ -101,7 +101,7 @@ def build_chat_tab(kb) -> ChatTab:
             chatbot = gr.Chatbot(label="对话", height=520, buttons=["copy"], feedback_options=None,
                                  placeholder="请输入问题，例如：首次认定高企奖励多少？回答中的 [1] [2] 可点击查看原文出处。")
             with gr.Row():
-                question = gr.Textbox(show_label=False, placeholder="请输入问题，回车发送", scale=5, lines=1,
+                question = gr.Textbox(label="问题", show_label=False, placeholder="请输入问题，回车发送", scale=5, lines=1,
                                       max_lines=4, autofocus=True, elem_id="kb-question")
                 send = gr.Button("提问", variant="primary", scale=1, min_width=80)
             error = gr.HTML(render.error_html(""), elem_id="kb-error-line")
@@ -109,8 +109,8 @@ def build_chat_tab(kb) -> ChatTab:
                 copy_answer = gr.Button("复制最新回答", size="sm")
                 copy_sources = gr.Button("复制回答及出处", size="sm")
                 clear = gr.Button("清空对话", size="sm")
-            plain = gr.Textbox(elem_classes="kb-hidden", show_label=False, container=False)
-            plain_sources = gr.Textbox(elem_classes="kb-hidden", show_label=False, container=False)
+            plain = gr.Textbox(label="最新回答", elem_classes="kb-hidden", show_label=False, container=False)
+            plain_sources = gr.Textbox(label="回答及出处", elem_classes="kb-hidden", show_label=False, container=False)
             gr.Examples(EXAMPLES, inputs=[question], label="示例问题")
             with gr.Accordion("检索范围（可选）", open=False):
                 docs = gr.Dropdown(choices=doc_choices(kb), multiselect=True, label="只在这些文档中检索",
