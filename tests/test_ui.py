@@ -318,3 +318,130 @@ def test_llm_answer_streams_into_the_chat(tmp_path):
     answer = final[0][-1]["content"][0]["text"]
     assert "20万元" in answer and 'href="#cite-1-1"' in answer and "生成中" not in answer
     assert 'id="cite-1-1"' in final[1] and final[2] == '<div class="kb-error"></div>'
+
+
+# -- user text is text everywhere --------------------------------------------------
+EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">高新技术企业净增多少家？'
+
+
+def test_markup_in_a_question_stays_text_in_every_output(served, tmp_path):
+    import re
+    _, url, _ = served
+    client = _client(url)
+    chat, sources, *_ = client.predict(EVIL, [], [], "", "", api_name="/ask")
+    question_shown = chat[-2]["content"][0]["text"]
+    for html_out in (question_shown, sources):
+        assert "<script" not in html_out and "<img" not in html_out, html_out
+        assert "&lt;script&gt;" in html_out
+    md = open(client.predict("last", ".md", api_name="/export")[0], encoding="utf-8").read()
+    assert not re.search(r"<\s*(script|img)", md, re.I) and "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    raw_json = open(client.predict("last", ".json", api_name="/export")[0], encoding="utf-8").read()
+    assert "<" not in raw_json and json.loads(raw_json)["items"][0]["question"] == EVIL     # escaped, not altered
+    path, _ = client.predict("last", ".docx", api_name="/export")
+    text = "\n".join(p.text for p in docx.Document(path).paragraphs)
+    assert f"问题 1：{EVIL}" in text                  # Word shows the characters; it has no markup to run
+
+
+def test_copy_texts_are_plain():
+    from ui import render
+    (q, cited), (q2, refused) = _pairs()
+    assert render.answer_text(cited) == "常州科教城获评中国最佳创业园区第一名[1]。"
+    full = render.answer_with_sources(q, cited)
+    assert full.splitlines()[:2] == [f"问：{q}", "答：常州科教城获评中国最佳创业园区第一名[1]。"]
+    assert "出处：" in full and "[1] 《常州科技》2023年第3期" in full and "<" not in full
+    assert "可能相关：" in render.answer_with_sources(q2, refused)
+
+
+def test_questions_of_one_session_are_answered_in_turn():
+    import threading
+    import time
+    from ui.conversation import Conversation
+    conv, done = Conversation(), []
+
+    def answer(q, ticket, pause):
+        with conv.turn(ticket):
+            time.sleep(pause)
+            done.append(q)
+
+    tickets = [(q, conv.take_ticket(q), 0.05 * (3 - i)) for i, q in enumerate("甲乙丙")]
+    threads = [threading.Thread(target=answer, args=t) for t in reversed(tickets)]     # started out of order
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert done == ["甲", "乙", "丙"] and conv.snapshot()[1] == []
+
+
+# -- login: throttling and roles ------------------------------------------------------
+def test_sixth_wrong_password_in_ten_minutes_is_refused_without_checking():
+    from ui.auth import Login, User
+    now = [1000.0]
+    login = Login([User("amy", "pw1", "reader")], max_failures=5, window_s=600, clock=lambda: now[0])
+    for _ in range(5):
+        assert not login("amy", "guess")
+    assert login.checked == 5
+    assert not login("amy", "guess") and not login("amy", "pw1")        # even the right one, unchecked
+    assert login.checked == 5
+    assert login("bo", "x") is False and login.checked == 6             # other names are not locked
+    now[0] += 601
+    assert login("amy", "pw1") and login.checked == 7                   # the window has passed
+
+
+@pytest.fixture(scope="module")
+def served_roles(tmp_path_factory):
+    from ui.app import build_app, launch_options, login_for
+    root = tmp_path_factory.mktemp("roles")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / NEWS, corpus / NEWS)
+    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(corpus),
+                                  "KB_USERS": "amy:pw1:reader,bo:pw2:editor"})
+    kb = KnowledgeBase(settings, embedder=HashEmbedding())
+    assert [e.status for e in kb.ingest([corpus])] == ["ok"]
+    login = login_for(settings)
+    app = build_app(kb, login)
+    port = _free_port()
+    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                       **launch_options(settings, login))
+    yield kb, f"http://127.0.0.1:{port}/", login
+    app.close()
+
+
+def test_a_reader_is_refused_upload_remove_and_reindex_through_the_api(served_roles, tmp_path):
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+    kb, url, _ = served_roles
+    reader = Client(url, auth=("amy", "pw1"), verbose=False, download_files=str(tmp_path))
+    doc = tmp_path / "简报.txt"
+    doc.write_text("未来实验室简报\n\n" + UPLOADED_FACT + "\n", encoding="utf-8")
+    with pytest.raises(AppError, match="只读权限"):
+        reader.predict([handle_file(str(doc))], api_name="/upload")
+    with pytest.raises(AppError, match="只读权限"):
+        reader.predict(NEWS, api_name="/remove")
+    with pytest.raises(AppError, match="只读权限"):
+        reader.predict(api_name="/reindex")
+    assert kb.catalog.document(NEWS) is not None and kb.catalog.document("简报.txt") is None
+    chat, *_ = reader.predict("2024年园区高新技术企业净增多少家？", [], [], "", "", api_name="/ask")
+    assert "净增30家以上" in chat[-1]["content"][0]["text"]                     # a reader still asks
+    editor = Client(url, auth=("bo", "pw2"), verbose=False, download_files=str(tmp_path))
+    assert editor.predict(api_name="/reindex")["data"][0][:2] == [NEWS, "未变化"]
+
+
+def test_login_is_throttled_over_http(served_roles):
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    _, url, login = served_roles
+
+    def attempt(password):
+        data = urllib.parse.urlencode({"username": "bo", "password": password}).encode()
+        try:
+            return urllib.request.urlopen(url + "login", data, timeout=10).status
+        except urllib.error.HTTPError as err:
+            return err.code
+
+    assert attempt("pw2") == 200
+    for _ in range(5):
+        assert attempt("guess") == 400
+    checked = login.checked
+    assert attempt("pw2") == 400 and login.checked == checked      # the 6th is refused without a check
