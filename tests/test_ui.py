@@ -108,6 +108,9 @@ def test_upload_names_are_sanitised_and_limits_enforced(tmp_path):
     stored, rejected = store_uploads([str(big), str(ok), str(bad)], tmp_path / "uploads", max_mb=0.001)
     assert [p.name for p in stored] == ["好.md"] and (tmp_path / "uploads" / "好.md").is_file()
     reasons = {r.name: r.reason for r in rejected}
+    assert big.exists() and bad.exists()                     # the caller's files, unless told they are temporary
+    store_uploads([str(big), str(ok)], tmp_path / "uploads", max_mb=0.001, discard_sources=True)
+    assert not big.exists() and not ok.exists()
     assert reasons["big.txt"].startswith("文件超过大小上限") and reasons["表.xlsx"].startswith("不支持的文件类型")
 
 
@@ -207,11 +210,15 @@ def test_upload_answer_from_it_then_remove(served, tmp_path):
     doc.write_text("未来实验室简报\n\n" + UPLOADED_FACT + "\n实验室位于常州科教城。\n", encoding="utf-8")
     bad = tmp_path / "数据表.xlsx"
     bad.write_bytes(b"PK\x03\x04junk")
-    results, _ = client.predict([handle_file(str(doc)), handle_file(str(bad))], api_name="/upload")
+    broken = tmp_path / "坏文件.pdf"
+    broken.write_bytes(b"%PDF-1.4 not really")
+    results, _ = client.predict([handle_file(str(doc)), handle_file(str(bad)), handle_file(str(broken))],
+                                api_name="/upload")
     rows = {r[0]: r for r in results["data"]}
     assert rows["未来_实验室_简报.txt"][1] == "成功", rows
     assert rows["数据表.xlsx"][1] == "失败" and "不支持的文件类型" in rows["数据表.xlsx"][2]
-    assert (root / "data" / "uploads" / "未来_实验室_简报.txt").is_file()
+    assert rows["坏文件.pdf"][1] == "失败", rows
+    assert sorted(p.name for p in (root / "data" / "uploads").iterdir()) == ["未来_实验室_简报.txt"]
 
     answer, sources = _ask(client, "龙城未来实验室首期投入资金多少？")
     assert "8.8亿元" in answer and "8.8亿元" in sources

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import gradio as gr
@@ -56,6 +57,14 @@ def refuse_readers(login, request) -> None:
         raise gr.Error(EDITOR_ONLY, title="没有权限")
 
 
+def discard_unindexed(kb, stored) -> None:
+    """An upload that was not indexed (unreadable, a duplicate) leaves no copy behind in the uploads folder."""
+    kept = {Path(d["path"]).resolve() for d in kb.documents() if d.get("path")}
+    for path in stored:
+        if path.resolve() not in kept:
+            path.unlink(missing_ok=True)
+
+
 def build_library_tab(kb, doc_filter: gr.Dropdown, login=None) -> LibraryTab:
     limit = kb.settings.max_file_mb
     summary_md = gr.Markdown(summary(kb))
@@ -79,10 +88,11 @@ def build_library_tab(kb, doc_filter: gr.Dropdown, login=None) -> LibraryTab:
         refuse_readers(login, request)
         if not paths:
             raise gr.Error("请先选择要上传的文件", title="未选择文件")
-        stored, rejected = store_uploads(list(paths), kb.settings.uploads_dir, limit)
+        stored, rejected = store_uploads(list(paths), kb.settings.uploads_dir, limit, discard_sources=True)
         rows = [[r.name, "失败", f"{r.name}：{r.reason}"] for r in rejected]
         if stored:
             rows += run_ingest(kb, stored, progress)
+            discard_unindexed(kb, stored)
         return rows, None
 
     def on_remove(doc_id, request: gr.Request):
