@@ -452,3 +452,13 @@ def test_login_is_throttled_over_http(served_roles):
         assert attempt("guess") == 400
     checked = login.checked
     assert attempt("pw2") == 400 and login.checked == checked      # the 6th is refused without a check
+
+
+def test_a_follow_up_is_read_against_the_sessions_previous_question(served):
+    _, url, _ = served
+    client = _client(url)
+    _ask(client, "2024年园区高新技术企业净增多少家？")
+    answer, _ = _ask(client, "那2023年呢？")
+    assert "按上文理解为：2023年园区高新技术企业净增多少家？" in answer
+    answer, _ = _ask(_client(url), "那2023年呢？")              # another session has no previous question
+    assert "按上文理解为" not in answer

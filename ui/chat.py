@@ -52,7 +52,7 @@ def make_filters(docs, kinds, date_from: str, date_to: str) -> Filters:
                    date_to=normalise_date(date_to))
 
 
-def stream_answer(kb, question: str, filters: Filters) -> Iterator[str | Answer]:
+def stream_answer(kb, question: str, filters: Filters, history: list[str] = ()) -> Iterator[str | Answer]:
     """The LLM's draft text as it grows (str, one per burst of tokens), then the final Answer.
 
     kb.ask runs in a worker thread and hands tokens over a queue; without an LLM only the Answer comes.
@@ -61,7 +61,8 @@ def stream_answer(kb, question: str, filters: Filters) -> Iterator[str | Answer]
 
     def work():
         try:
-            events.put(("done", kb.ask(question, filters=filters, on_token=lambda t: events.put(("token", t)))))
+            events.put(("done", kb.ask(question, filters=filters, history=history,
+                                       on_token=lambda t: events.put(("token", t)))))
         except BaseException as err:       # re-raised on the caller's thread
             events.put(("error", err))
 
@@ -150,7 +151,7 @@ def build_chat_tab(kb) -> ChatTab:
         message = ""
         with conv.turn(ticket):
             try:
-                for item in stream_answer(kb, text, filters):
+                for item in stream_answer(kb, text, filters, conv.questions()):
                     if isinstance(item, str):
                         yield view(conv, draft=(text, item))
                     else:
