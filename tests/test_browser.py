@@ -219,3 +219,16 @@ def test_login_page_is_chinese_and_reader_sees_no_editing(served_login, english_
     sync_api.expect(page.get_by_role("button", name="上传并索引")).to_have_count(0)
     page.get_by_role("link", name="退出登录").click()
     sync_api.expect(page.get_by_label("用户名")).to_be_visible()
+
+
+def test_markup_in_a_question_is_shown_as_text_not_run(served, page):  # noqa: F811
+    _, url, _ = served
+    page.goto(url)
+    evil = '<img src=x onerror="window.kbXss=1"><script>window.kbXss=2</script>科教城获得什么荣誉？'
+    box = page.get_by_placeholder("请输入问题，回车发送")
+    box.fill(evil)
+    box.press("Enter")
+    sync_api.expect(page.locator("details.src-turn > summary")).to_have_count(1)
+    sync_api.expect(page.get_by_text('<img src=x onerror="window.kbXss=1">', exact=False).first).to_be_visible()
+    assert page.evaluate("window.kbXss") is None
+    assert page.locator('img[src="x"]').count() == 0 and page.locator("details.src-turn script").count() == 0

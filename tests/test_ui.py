@@ -462,3 +462,15 @@ def test_a_follow_up_is_read_against_the_sessions_previous_question(served):
     assert "按上文理解为：2023年园区高新技术企业净增多少家？" in answer
     answer, _ = _ask(_client(url), "那2023年呢？")              # another session has no previous question
     assert "按上文理解为" not in answer
+
+
+def test_logout_ends_only_this_session(served_roles):
+    import httpx
+    _, url, _ = served_roles
+    here, elsewhere = httpx.Client(base_url=url, timeout=10), httpx.Client(base_url=url, timeout=10)
+    for client in (here, elsewhere):
+        assert client.post("login", data={"username": "amy", "password": "pw1"}).status_code == 200
+        assert client.get("config").status_code == 200
+    assert here.get("logout", params={"all_session": "false"}).status_code in (200, 302)
+    assert here.get("config").status_code == 401
+    assert elsewhere.get("config").status_code == 200          # the same user's other browser stays logged in
