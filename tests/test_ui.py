@@ -474,3 +474,16 @@ def test_logout_ends_only_this_session(served_roles):
     assert here.get("logout", params={"all_session": "false"}).status_code in (200, 302)
     assert here.get("config").status_code == 401
     assert elsewhere.get("config").status_code == 200          # the same user's other browser stays logged in
+
+
+def test_long_and_empty_questions(served):
+    _, url, _ = served
+    client = _client(url)
+    chat, _, error, *_ = client.predict("高" * 501, [], [], "", "", api_name="/ask")
+    assert "问题过长（501 字）" in error and not chat            # the library's refusal, as the line
+    client.predict("   ", [], [], "", "", api_name="/ask")     # ignored: no turn, no message
+    answer, _ = _ask(client, "2024年园区高新技术企业净增多少家？")
+    assert "净增30家以上" in answer
+    client.predict("", [], [], "", "", api_name="/ask")
+    chat, *_ = client.predict("常州科教城成立多少年了？", [], [], "", "", api_name="/ask")
+    assert len(chat) == 4                                       # two turns: the empty ones were no questions
