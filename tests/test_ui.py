@@ -379,6 +379,18 @@ def test_questions_of_one_session_are_answered_in_turn():
     assert done == ["甲", "乙", "丙"] and conv.snapshot()[1] == []
 
 
+def test_a_question_abandoned_before_its_turn_does_not_block_later_ones():
+    from ui.conversation import Conversation
+    conv = Conversation()
+    first, gone, third = (conv.take_ticket(q) for q in "甲乙丙")
+    conv.abandon(gone)
+    with conv.turn(first):
+        pass
+    with conv.turn(third):            # would wait forever for 乙
+        conv.add("丙", None)
+    assert conv.questions() == ["丙"] and conv.snapshot()[1] == []
+
+
 # -- login: throttling and roles ------------------------------------------------------
 def test_sixth_wrong_password_in_ten_minutes_is_refused_without_checking():
     from ui.auth import Login, User

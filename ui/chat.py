@@ -147,7 +147,11 @@ def build_chat_tab(kb) -> ChatTab:
             yield gr.skip(), gr.skip(), render.error_html(str(err)), gr.skip(), gr.skip()
             return
         ticket = conv.take_ticket(text)
-        yield view(conv)
+        try:
+            yield view(conv)
+        except GeneratorExit:         # closed before its turn: give the turn up so later questions go on
+            conv.abandon(ticket)
+            raise
         message = ""
         with conv.turn(ticket):
             try:

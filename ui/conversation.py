@@ -17,6 +17,7 @@ class Conversation:
         self.waiting: list[tuple[int, str]] = []   # (ticket, question) sent but not answered yet
         self._next_ticket = 0
         self._serving = 0
+        self._abandoned: set[int] = set()
         self._turn = threading.Condition()
 
     def __deepcopy__(self, memo):      # gradio deep-copies a State's first value; a Condition cannot be copied
@@ -40,7 +41,22 @@ class Conversation:
             with self._turn:
                 self.waiting = [w for w in self.waiting if w[0] != ticket]
                 self._serving += 1
+                self._skip_abandoned()
                 self._turn.notify_all()
+
+    def abandon(self, ticket: int) -> None:
+        """A question whose request went away before its turn (the tab was closed): later ones must not wait
+        for it forever."""
+        with self._turn:
+            self._abandoned.add(ticket)
+            self.waiting = [w for w in self.waiting if w[0] != ticket]
+            self._skip_abandoned()
+            self._turn.notify_all()
+
+    def _skip_abandoned(self) -> None:
+        while self._serving in self._abandoned:
+            self._abandoned.discard(self._serving)
+            self._serving += 1
 
     def add(self, question: str, answer: Answer) -> None:
         with self._turn:
