@@ -172,6 +172,13 @@ def test_no_english_on_any_tab_even_in_an_english_browser(served, english_page):
     page.get_by_role("tab", name="文档库").click()
     sync_api.expect(page.get_by_text("上传并索引")).to_be_visible()
     assert english_on_screen(page) == []
+    page.locator('input[type="file"][multiple]').set_input_files(files=[
+        {"name": "表格.xlsx", "mimeType": "application/octet-stream", "buffer": b"PK\x03\x04"}])
+    sync_api.expect(page.get_by_text("表格.xlsx").first).to_be_visible()
+    assert english_on_screen(page) == []                      # the chosen file's row
+    page.get_by_role("button", name="上传并索引").click()
+    sync_api.expect(page.get_by_role("grid", name="处理结果")).to_contain_text("不支持的文件类型")
+    assert english_on_screen(page) == []
     page.get_by_role("tab", name="导出").click()
     page.get_by_role("button", name="生成导出文件").click()          # nothing asked yet: a Chinese line
     sync_api.expect(page.locator(".kb-error").filter(has_text="还没有可导出的问答")).to_be_visible()

@@ -50,7 +50,7 @@ const kbZh = {"chatbot conversation": "对话记录", "Textbox": "文本框", "T
   "Copy table data": "复制表格数据", "Fullscreen": "全屏", "Exit fullscreen": "退出全屏",
   "Click to upload or drop files": "点击上传或拖放文件", "Clear": "清除", "Copy": "复制", "Copied": "已复制",
   "Download": "下载", "Remove": "移除", "Upload": "上传", "Share": "分享", "Sort": "排序", "Search": "搜索",
-  "Close": "关闭", "Empty value": "空", "Error": "出错了", "Warning": "注意", "Info": "提示"};
+  "Close": "关闭", "Empty value": "空", "File upload": "上传文件", "Error": "出错了", "Warning": "注意", "Info": "提示"};
 const kbSel = Object.keys(kbZh).map((k) => `[aria-label="${k}"],[title="${k}"]`).join(",");
 new MutationObserver(() => {
   // A toast's heading is its type word ("Error"), whatever title the server sent.
