@@ -225,6 +225,9 @@ def test_upload_answer_from_it_then_remove(served, tmp_path):
 
     removed = client.predict("未来_实验室_简报.txt", api_name="/remove")
     assert removed["data"][0][1] == "已删除"
+    again = client.predict("未来_实验室_简报.txt", api_name="/remove")        # a row, not an error overlay
+    assert again["data"][0][1] == "未删除" and again["data"][0][2]
+    assert client.predict(None, api_name="/upload")[0]["data"] == [["", "未上传", "请先选择要上传的文件"]]
     assert kb.catalog.document("未来_实验室_简报.txt") is None
     assert not (root / "data" / "uploads" / "未来_实验室_简报.txt").exists()
     answer, sources = _ask(_client(url), "龙城未来实验室首期投入资金多少？")     # a fresh conversation

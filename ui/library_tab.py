@@ -40,8 +40,8 @@ def run_ingest(kb, paths, progress) -> list[list[str]]:
 
     try:
         return [[e.name, STATUS_LABELS[e.status], e.message] for e in kb.ingest(paths, progress=report)]
-    except KBError as err:
-        raise gr.Error(str(err), title="索引失败") from None
+    except KBError as err:        # e.g. a read-only data dir: one row, not an error overlay on the table
+        return [["", "失败", str(err)]]
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def build_library_tab(kb, doc_filter: gr.Dropdown, login=None) -> LibraryTab:
     def on_upload(paths, request: gr.Request, progress=gr.Progress()):
         refuse_readers(login, request)
         if not paths:
-            raise gr.Error("请先选择要上传的文件", title="未选择文件")
+            return [["", "未上传", "请先选择要上传的文件"]], None
         stored, rejected = store_uploads(list(paths), kb.settings.uploads_dir, limit, discard_sources=True)
         rows = [[r.name, "失败", f"{r.name}：{r.reason}"] for r in rejected]
         if stored:
@@ -100,11 +100,11 @@ def build_library_tab(kb, doc_filter: gr.Dropdown, login=None) -> LibraryTab:
         if doc_id == CANCELLED:
             return gr.skip()
         if not doc_id:
-            raise gr.Error("请先选择要删除的文档", title="未选择文档")
+            return [["", "未删除", "请先选择要删除的文档"]]
         try:
             n = kb.remove(doc_id)
         except KBError as err:
-            raise gr.Error(str(err), title="删除失败") from None
+            return [[doc_id, "未删除", str(err)]]
         return [[doc_id, "已删除", f"{doc_id}：已删除（{n} 个片段）"]]
 
     def on_reindex(request: gr.Request, progress=gr.Progress()):
