@@ -169,6 +169,10 @@ def test_no_english_on_any_tab_even_in_an_english_browser(served, english_page):
     sync_api.expect(error).to_contain_text("日期“上个月”格式不对")
     assert page.locator(".error, .toast-body").count() == 0          # one line, no overlay, no toast
     assert english_on_screen(page) == []
+    # gradio's status tracker writes its progress line as English text; the page script rewrites it
+    page.evaluate("""() => { const d = document.createElement('div'); d.id = 'kb-probe';
+                             d.textContent = 'processing | 2.3/0.9s'; document.body.appendChild(d); }""")
+    sync_api.expect(page.locator("#kb-probe")).to_have_text("处理中 | 2.3/0.9s")
     page.get_by_role("tab", name="文档库").click()
     sync_api.expect(page.get_by_text("上传并索引")).to_be_visible()
     assert english_on_screen(page) == []

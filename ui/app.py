@@ -52,7 +52,24 @@ const kbZh = {"chatbot conversation": "对话记录", "Textbox": "文本框", "T
   "Download": "下载", "Remove": "移除", "Upload": "上传", "Share": "分享", "Sort": "排序", "Search": "搜索",
   "Close": "关闭", "Empty value": "空", "File upload": "上传文件", "Error": "出错了", "Warning": "注意", "Info": "提示"};
 const kbSel = Object.keys(kbZh).map((k) => `[aria-label="${k}"],[title="${k}"]`).join(",");
-new MutationObserver(() => {
+// The progress line is English text in gradio's status tracker ("processing | 2.3/0.9s", "queue: 2/5 |").
+const kbText = [[/^processing \\|/, "处理中 |"], [/^queue: /, "排队："]];
+const kbFixText = (node) => {
+  for (const [pattern, zh] of kbText) {
+    if (pattern.test(node.nodeValue)) node.nodeValue = node.nodeValue.replace(pattern, zh);
+  }
+};
+const kbFixTree = (root) => {
+  if (root.nodeType === Node.TEXT_NODE) return kbFixText(root);
+  if (root.nodeType !== Node.ELEMENT_NODE) return;
+  const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) kbFixText(walk.currentNode);
+};
+new MutationObserver((records) => {
+  for (const r of records) {
+    if (r.type === "characterData") kbFixText(r.target);
+    for (const node of r.addedNodes || []) kbFixTree(node);
+  }
   // A toast's heading is its type word ("Error"), whatever title the server sent.
   for (const el of document.querySelectorAll('[data-testid="toast-body"] .toast-title-row > span')) {
     const word = el.textContent.trim();
