@@ -48,7 +48,7 @@ def client(url: str):
 def ask(c, question: str) -> float:
     """Seconds for one answered question; raises if the reply holds no answer."""
     t0 = time.perf_counter()
-    chat, sources, _ = c.predict(question, [], [], "", "", api_name="/ask")
+    chat, sources, *_ = c.predict(question, [], [], "", "", api_name="/ask")
     elapsed = time.perf_counter() - t0
     if not chat or not chat[-1]["content"][0]["text"].strip():
         raise RuntimeError("empty answer")
@@ -103,7 +103,7 @@ def stop(server: subprocess.Popen) -> None:
 
 
 def browser_latencies(url: str, questions: list[str]) -> list[float] | None:
-    """Seconds from pressing Enter in the page to the answer shown (the question box clears with the final update);
+    """Seconds from pressing Enter in the page to the answer shown (its turn appears in the sources panel);
     None without /usr/bin/chromium or playwright. Same headless chromium as tests/test_browser.py."""
     if not Path(CHROMIUM).is_file():
         return None
@@ -117,13 +117,13 @@ def browser_latencies(url: str, questions: list[str]) -> list[float] | None:
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         page.goto(url)
         box = page.get_by_placeholder("请输入问题，回车发送")
-        handle = box.element_handle()
-        for question in questions:
+        for n, question in enumerate(questions, start=1):
             box.fill(question)
             t0 = time.perf_counter()
             box.press("Enter")
             # Checked every animation frame (expect() polls with back-off, which would inflate the figure).
-            page.wait_for_function("el => el.value === ''", arg=handle, polling="raf", timeout=30_000)
+            page.wait_for_function("n => document.querySelectorAll('details.src-turn').length >= n", arg=n,
+                                   polling="raf", timeout=30_000)
             out.append(time.perf_counter() - t0)
         browser.close()
     return out

@@ -52,29 +52,38 @@ def _pairs(pairs: Iterable[Pair]) -> list[Pair]:
 
 # -- JSON ---------------------------------------------------------------------
 def to_json(pairs: Iterable[Pair], exported_at: datetime | None = None) -> str:
+    """The strings are kept as typed; < > & are written as \\u escapes so a page that embeds the file (or a
+    viewer that sniffs it as HTML) never meets markup from a question or a passage."""
     items = [{**answer.to_json(), "question": question} for question, answer in _pairs(pairs)]
-    return json.dumps({"title": TITLE, "exported_at": _now(exported_at), "items": items},
+    text = json.dumps({"title": TITLE, "exported_at": _now(exported_at), "items": items},
                       ensure_ascii=False, indent=2)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 # -- Markdown -----------------------------------------------------------------
+def _md_text(text: str) -> str:
+    """User and document text as text: Markdown renderers pass raw HTML through, so `<script>` in a question
+    would run in whatever shows the export."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _md_quote(text: str) -> str:
-    return "\n".join("> " + line for line in text.strip().splitlines() if line.strip()) or "> "
+    return "\n".join("> " + _md_text(line) for line in text.strip().splitlines() if line.strip()) or "> "
 
 
 def to_markdown(pairs: Iterable[Pair], exported_at: datetime | None = None) -> str:
     lines = [f"# {TITLE}", "", f"导出时间：{_now(exported_at)}", ""]
     for i, (question, answer) in enumerate(_pairs(pairs), start=1):
-        lines += [f"## 问题 {i}：{question}", "", f"**回答：** {answer.text}", ""]
-        lines += [f"*{r}*\n" for r in remarks(answer)]
+        lines += [f"## 问题 {i}：{_md_text(question)}", "", f"**回答：** {_md_text(answer.text)}", ""]
+        lines += [f"*{_md_text(r)}*\n" for r in remarks(answer)]
         if answer.citations:
             lines += ["**引用：**", ""]
             for c in answer.citations:
-                lines += [f"[{c.n}] {where(c.hit)}", "", _md_quote(c.quote), ""]
+                lines += [f"[{c.n}] {_md_text(where(c.hit))}", "", _md_quote(c.quote), ""]
         if not answer.answered and answer.related:
             lines += ["**可能相关：**", ""]
             for hit in answer.related:
-                lines += [f"- {where(hit)}", "", _md_quote(hit.text[:300]), ""]
+                lines += [f"- {_md_text(where(hit))}", "", _md_quote(hit.text[:300]), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

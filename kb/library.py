@@ -497,9 +497,23 @@ class KnowledgeBase:
                                  threshold=self.settings.answer_threshold or None,
                                  min_support=self.settings.answer_min_coverage)
 
-    def ask(self, question: str, filters: Filters | None = None, on_token: Callable[[str], None] | None = None):
+    def ask(self, question: str, filters: Filters | None = None, on_token: Callable[[str], None] | None = None,
+            history: Iterable[str] = ()):
         """Answer from the retrieved passages: extractive, or the LLM (KB_LLM_URL) with the extractive answer as
-        fallback. on_token gets the model's raw text as it streams (before verification; LLM only)."""
+        fallback. on_token gets the model's raw text as it streams (before verification; LLM only).
+        history: the conversation's previous questions, oldest first; a short follow-up (“那再次认定呢？”) is
+        asked as the question it continues, and the answer notes that reading (“按上文理解为：…”)."""
+        from .followup import NOTE, resolve
+        question = self._checked_question(question)
+        resolved = resolve(question, list(history))
+        if resolved and len(resolved) > self.settings.max_question_chars:
+            resolved = None
+        answer = self._answer(resolved or question, filters, on_token)
+        if resolved:
+            answer = dataclasses.replace(answer, notes=(NOTE.format(resolved), *answer.notes))
+        return answer
+
+    def _answer(self, question: str, filters: Filters | None, on_token: Callable[[str], None] | None):
         hits = self.evidence(question, filters)
         answer = self._extractive(question, hits)
         if not self.settings.llm_url:

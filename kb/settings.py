@@ -86,8 +86,11 @@ class Settings:
     # UI.
     host: str = "127.0.0.1"
     port: int = 7860
-    # Optional login for the web app: "name:password,name2:pw2" (empty = no login).
+    # Optional login for the web app: "name:password[:reader|editor],..." (empty = no login; no role = editor).
     users: str = ""
+    # Failed logins per user name within the window; past it the name is refused without checking the password.
+    login_max_failures: int = 5
+    login_window_s: float = 600.0
 
     @property
     def chroma_dir(self) -> Path:

@@ -108,17 +108,22 @@ def test_upload_names_are_sanitised_and_limits_enforced(tmp_path):
     stored, rejected = store_uploads([str(big), str(ok), str(bad)], tmp_path / "uploads", max_mb=0.001)
     assert [p.name for p in stored] == ["好.md"] and (tmp_path / "uploads" / "好.md").is_file()
     reasons = {r.name: r.reason for r in rejected}
+    assert big.exists() and bad.exists()                     # the caller's files, unless told they are temporary
+    store_uploads([str(big), str(ok)], tmp_path / "uploads", max_mb=0.001, discard_sources=True)
+    assert not big.exists() and not ok.exists()
     assert reasons["big.txt"].startswith("文件超过大小上限") and reasons["表.xlsx"].startswith("不支持的文件类型")
 
 
 def test_users_setting_becomes_launch_auth():
-    from ui.app import launch_options, parse_users
-    assert parse_users("") == [] and parse_users(" amy:pw1, bo:p:w ") == [("amy", "pw1"), ("bo", "p:w")]
+    from ui.app import launch_options
+    from ui.auth import User, parse_users
+    assert parse_users("") == [] and parse_users(" amy:pw1, bo:p:w ") == [User("amy", "pw1"), User("bo", "p:w")]
+    assert parse_users("cy:pw:reader,di:a:b:editor") == [User("cy", "pw", "reader"), User("di", "a:b", "editor")]
     with pytest.raises(ValueError, match="用户名:密码"):
         parse_users("nobody")
     settings = load_settings(env={"KB_USERS": "amy:pw1"})
     options = launch_options(settings)
-    assert options["auth"] == [("amy", "pw1")] and options["share"] is False
+    assert options["auth"]("amy", "pw1") and not options["auth"]("amy", "x") and options["share"] is False
     assert launch_options(load_settings(env={}))["auth"] is None
 
 
@@ -160,7 +165,8 @@ def _client(url):
 
 
 def _ask(client, question):
-    chat, sources, box = client.predict(question, [], [], "", "", api_name="/ask")
+    chat, sources, error, _, _ = client.predict(question, [], [], "", "", api_name="/ask")
+    assert "kb-error\"></div>" in error, error
     return chat[-1]["content"][0]["text"], sources
 
 
@@ -188,10 +194,12 @@ def test_filters_restrict_documents_and_bad_dates_are_reported(served):
     from gradio_client.exceptions import AppError
     _, url, _ = served
     client = _client(url)
-    chat, sources, _ = client.predict("高新技术企业净增多少家？", [], ["policy"], "", "", api_name="/ask")
+    chat, sources, *_ = client.predict("高新技术企业净增多少家？", [], ["policy"], "", "", api_name="/ask")
     assert "资料中未找到相关内容" in chat[-1]["content"][0]["text"]
-    with pytest.raises(AppError, match="格式不对"):
-        client.predict("高新技术企业净增多少家？", [], [], "去年", "", api_name="/ask")
+    chat, _, error, *_ = client.predict("高新技术企业净增多少家？", [], [], "去年", "", api_name="/ask")
+    assert "格式不对" in error and "2021年6月" in error     # one line beside the box, not an error overlay
+    chat, *_ = client.predict("高新技术企业净增多少家？", [], [], "2023年", "2023年12月31日", api_name="/ask")
+    assert "资料中未找到相关内容" not in chat[-1]["content"][0]["text"]     # 2023年12月31日 is read as 2023-12-31
 
 
 def test_upload_answer_from_it_then_remove(served, tmp_path):
@@ -202,17 +210,24 @@ def test_upload_answer_from_it_then_remove(served, tmp_path):
     doc.write_text("未来实验室简报\n\n" + UPLOADED_FACT + "\n实验室位于常州科教城。\n", encoding="utf-8")
     bad = tmp_path / "数据表.xlsx"
     bad.write_bytes(b"PK\x03\x04junk")
-    results, _ = client.predict([handle_file(str(doc)), handle_file(str(bad))], api_name="/upload")
+    broken = tmp_path / "坏文件.pdf"
+    broken.write_bytes(b"%PDF-1.4 not really")
+    results, _ = client.predict([handle_file(str(doc)), handle_file(str(bad)), handle_file(str(broken))],
+                                api_name="/upload")
     rows = {r[0]: r for r in results["data"]}
     assert rows["未来_实验室_简报.txt"][1] == "成功", rows
     assert rows["数据表.xlsx"][1] == "失败" and "不支持的文件类型" in rows["数据表.xlsx"][2]
-    assert (root / "data" / "uploads" / "未来_实验室_简报.txt").is_file()
+    assert rows["坏文件.pdf"][1] == "失败", rows
+    assert sorted(p.name for p in (root / "data" / "uploads").iterdir()) == ["未来_实验室_简报.txt"]
 
     answer, sources = _ask(client, "龙城未来实验室首期投入资金多少？")
     assert "8.8亿元" in answer and "8.8亿元" in sources
 
     removed = client.predict("未来_实验室_简报.txt", api_name="/remove")
     assert removed["data"][0][1] == "已删除"
+    again = client.predict("未来_实验室_简报.txt", api_name="/remove")        # a row, not an error overlay
+    assert again["data"][0][1] == "未删除" and again["data"][0][2]
+    assert client.predict(None, api_name="/upload")[0]["data"] == [["", "未上传", "请先选择要上传的文件"]]
     assert kb.catalog.document("未来_实验室_简报.txt") is None
     assert not (root / "data" / "uploads" / "未来_实验室_简报.txt").exists()
     answer, sources = _ask(_client(url), "龙城未来实验室首期投入资金多少？")     # a fresh conversation
@@ -224,22 +239,21 @@ def test_export_conversation_as_docx_markdown_and_json(served):
     client = _client(url)
     _ask(client, "2024年园区高新技术企业净增多少家？")
     _ask(client, "常州科教城成立多少年了？")
-    path = client.predict("all", ".docx", api_name="/export")
+    path, _ = client.predict("all", ".docx", api_name="/export")
     assert path.endswith(".docx")
     text = "\n".join(p.text for p in docx.Document(path).paragraphs)
     assert "问题 1：2024年园区高新技术企业净增多少家？" in text and "问题 2：常州科教城成立多少年了？" in text
     assert "[1] 常州科教城" in text and "净增30家以上" in text and "导出时间：" in text
-    md = open(client.predict("last", ".md", api_name="/export"), encoding="utf-8").read()
+    md = open(client.predict("last", ".md", api_name="/export")[0], encoding="utf-8").read()
     assert "问题 1：常州科教城成立多少年了？" in md and "2024年园区" not in md.split("## 问题 1")[0]
-    data = json.load(open(client.predict("all", ".json", api_name="/export"), encoding="utf-8"))
+    data = json.load(open(client.predict("all", ".json", api_name="/export")[0], encoding="utf-8"))
     assert [i["question"] for i in data["items"]] == ["2024年园区高新技术企业净增多少家？", "常州科教城成立多少年了？"]
 
 
 def test_export_without_questions_says_so(served):
-    from gradio_client.exceptions import AppError
     _, url, _ = served
-    with pytest.raises(AppError, match="还没有可导出的问答"):
-        _client(url).predict("all", ".docx", api_name="/export")
+    path, message = _client(url).predict("all", ".docx", api_name="/export")
+    assert path is None and "还没有可导出的问答" in message
 
 
 def test_reindex_everything_skips_unchanged_files(served):
@@ -313,4 +327,178 @@ def test_llm_answer_streams_into_the_chat(tmp_path):
     assert any(GOOD[:4] in text and GOOD not in text for text in drafts), shown    # a partial answer was shown
     answer = final[0][-1]["content"][0]["text"]
     assert "20万元" in answer and 'href="#cite-1-1"' in answer and "生成中" not in answer
-    assert 'id="cite-1-1"' in final[1] and final[2] == ""
+    assert 'id="cite-1-1"' in final[1] and final[2] == '<div class="kb-error"></div>'
+
+
+# -- user text is text everywhere --------------------------------------------------
+EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">高新技术企业净增多少家？'
+
+
+def test_markup_in_a_question_stays_text_in_every_output(served, tmp_path):
+    import re
+    _, url, _ = served
+    client = _client(url)
+    chat, sources, *_ = client.predict(EVIL, [], [], "", "", api_name="/ask")
+    question_shown = chat[-2]["content"][0]["text"]
+    for html_out in (question_shown, sources):
+        assert "<script" not in html_out and "<img" not in html_out, html_out
+        assert "&lt;script&gt;" in html_out
+    md = open(client.predict("last", ".md", api_name="/export")[0], encoding="utf-8").read()
+    assert not re.search(r"<\s*(script|img)", md, re.I) and "&lt;script&gt;alert(1)&lt;/script&gt;" in md
+    raw_json = open(client.predict("last", ".json", api_name="/export")[0], encoding="utf-8").read()
+    assert "<" not in raw_json and json.loads(raw_json)["items"][0]["question"] == EVIL     # escaped, not altered
+    path, _ = client.predict("last", ".docx", api_name="/export")
+    text = "\n".join(p.text for p in docx.Document(path).paragraphs)
+    assert f"问题 1：{EVIL}" in text                  # Word shows the characters; it has no markup to run
+
+
+def test_copy_texts_are_plain():
+    from ui import render
+    (q, cited), (q2, refused) = _pairs()
+    assert render.answer_text(cited) == "常州科教城获评中国最佳创业园区第一名[1]。"
+    full = render.answer_with_sources(q, cited)
+    assert full.splitlines()[:2] == [f"问：{q}", "答：常州科教城获评中国最佳创业园区第一名[1]。"]
+    assert "出处：" in full and "[1] 《常州科技》2023年第3期" in full and "<" not in full
+    assert "可能相关：" in render.answer_with_sources(q2, refused)
+
+
+def test_questions_of_one_session_are_answered_in_turn():
+    import threading
+    import time
+    from ui.conversation import Conversation
+    conv, done = Conversation(), []
+
+    def answer(q, ticket, pause):
+        with conv.turn(ticket):
+            time.sleep(pause)
+            done.append(q)
+
+    tickets = [(q, conv.take_ticket(q), 0.05 * (3 - i)) for i, q in enumerate("甲乙丙")]
+    threads = [threading.Thread(target=answer, args=t) for t in reversed(tickets)]     # started out of order
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert done == ["甲", "乙", "丙"] and conv.snapshot()[1] == []
+
+
+def test_a_question_abandoned_before_its_turn_does_not_block_later_ones():
+    from ui.conversation import Conversation
+    conv = Conversation()
+    first, gone, third = (conv.take_ticket(q) for q in "甲乙丙")
+    conv.abandon(gone)
+    with conv.turn(first):
+        pass
+    with conv.turn(third):            # would wait forever for 乙
+        conv.add("丙", None)
+    assert conv.questions() == ["丙"] and conv.snapshot()[1] == []
+
+
+# -- login: throttling and roles ------------------------------------------------------
+def test_sixth_wrong_password_in_ten_minutes_is_refused_without_checking():
+    from ui.auth import Login, User
+    now = [1000.0]
+    login = Login([User("amy", "pw1", "reader")], max_failures=5, window_s=600, clock=lambda: now[0])
+    for _ in range(5):
+        assert not login("amy", "guess")
+    assert login.checked == 5
+    assert not login("amy", "guess") and not login("amy", "pw1")        # even the right one, unchecked
+    assert login.checked == 5
+    assert login("bo", "x") is False and login.checked == 6             # other names are not locked
+    now[0] += 601
+    assert login("amy", "pw1") and login.checked == 7                   # the window has passed
+
+
+@pytest.fixture(scope="module")
+def served_roles(tmp_path_factory):
+    from ui.app import build_app, launch_options, login_for
+    root = tmp_path_factory.mktemp("roles")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(CORPUS / NEWS, corpus / NEWS)
+    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(corpus),
+                                  "KB_USERS": "amy:pw1:reader,bo:pw2:editor"})
+    kb = KnowledgeBase(settings, embedder=HashEmbedding())
+    assert [e.status for e in kb.ingest([corpus])] == ["ok"]
+    login = login_for(settings)
+    app = build_app(kb, login)
+    port = _free_port()
+    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                       **launch_options(settings, login))
+    yield kb, f"http://127.0.0.1:{port}/", login
+    app.close()
+
+
+def test_a_reader_is_refused_upload_remove_and_reindex_through_the_api(served_roles, tmp_path):
+    from gradio_client import Client, handle_file
+    from gradio_client.exceptions import AppError
+    kb, url, _ = served_roles
+    reader = Client(url, auth=("amy", "pw1"), verbose=False, download_files=str(tmp_path))
+    doc = tmp_path / "简报.txt"
+    doc.write_text("未来实验室简报\n\n" + UPLOADED_FACT + "\n", encoding="utf-8")
+    with pytest.raises(AppError, match="只读权限"):
+        reader.predict([handle_file(str(doc))], api_name="/upload")
+    with pytest.raises(AppError, match="只读权限"):
+        reader.predict(NEWS, api_name="/remove")
+    with pytest.raises(AppError, match="只读权限"):
+        reader.predict(api_name="/reindex")
+    assert kb.catalog.document(NEWS) is not None and kb.catalog.document("简报.txt") is None
+    chat, *_ = reader.predict("2024年园区高新技术企业净增多少家？", [], [], "", "", api_name="/ask")
+    assert "净增30家以上" in chat[-1]["content"][0]["text"]                     # a reader still asks
+    editor = Client(url, auth=("bo", "pw2"), verbose=False, download_files=str(tmp_path))
+    assert editor.predict(api_name="/reindex")["data"][0][:2] == [NEWS, "未变化"]
+
+
+def test_login_is_throttled_over_http(served_roles):
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+    _, url, login = served_roles
+
+    def attempt(password):
+        data = urllib.parse.urlencode({"username": "bo", "password": password}).encode()
+        try:
+            return urllib.request.urlopen(url + "login", data, timeout=10).status
+        except urllib.error.HTTPError as err:
+            return err.code
+
+    assert attempt("pw2") == 200
+    for _ in range(5):
+        assert attempt("guess") == 400
+    checked = login.checked
+    assert attempt("pw2") == 400 and login.checked == checked      # the 6th is refused without a check
+
+
+def test_a_follow_up_is_read_against_the_sessions_previous_question(served):
+    _, url, _ = served
+    client = _client(url)
+    _ask(client, "2024年园区高新技术企业净增多少家？")
+    answer, _ = _ask(client, "那2023年呢？")
+    assert "按上文理解为：2023年园区高新技术企业净增多少家？" in answer
+    answer, _ = _ask(_client(url), "那2023年呢？")              # another session has no previous question
+    assert "按上文理解为" not in answer
+
+
+def test_logout_ends_only_this_session(served_roles):
+    import httpx
+    _, url, _ = served_roles
+    here, elsewhere = httpx.Client(base_url=url, timeout=10), httpx.Client(base_url=url, timeout=10)
+    for client in (here, elsewhere):
+        assert client.post("login", data={"username": "amy", "password": "pw1"}).status_code == 200
+        assert client.get("config").status_code == 200
+    assert here.get("logout", params={"all_session": "false"}).status_code in (200, 302)
+    assert here.get("config").status_code == 401
+    assert elsewhere.get("config").status_code == 200          # the same user's other browser stays logged in
+
+
+def test_long_and_empty_questions(served):
+    _, url, _ = served
+    client = _client(url)
+    chat, _, error, *_ = client.predict("高" * 501, [], [], "", "", api_name="/ask")
+    assert "问题过长（501 字）" in error and not chat            # the library's refusal, as the line
+    client.predict("   ", [], [], "", "", api_name="/ask")     # ignored: no turn, no message
+    answer, _ = _ask(client, "2024年园区高新技术企业净增多少家？")
+    assert "净增30家以上" in answer
+    client.predict("", [], [], "", "", api_name="/ask")
+    chat, *_ = client.predict("常州科教城成立多少年了？", [], [], "", "", api_name="/ask")
+    assert len(chat) == 4                                       # two turns: the empty ones were no questions

@@ -14,6 +14,7 @@ from kb.errors import KBError
 from kb.retrieve import Filters
 
 from . import render
+from .conversation import Conversation
 
 EXAMPLES = [
     "首次认定高企奖励多少？",
@@ -23,6 +24,23 @@ EXAMPLES = [
 ]
 KIND_CHOICES = [(label, kind) for kind, label in render.KIND_LABELS.items()]
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+# 2023年3月 / 2023年3月5日 / 2023/3 / 2023.03: what staff type; the filter wants 2023-03.
+_TYPED_DATE = re.compile(r"^(\d{4})\s*(?:[年/.\-]\s*(\d{1,2})\s*(?:[月/.\-]\s*(?:(\d{1,2})\s*日?)?)?)?\s*年?$")
+
+
+def normalise_date(value: str) -> str:
+    """'2023年3月' -> '2023-03'; a value that is no date raises ValueError with a Chinese message."""
+    value = (value or "").strip()
+    m = _TYPED_DATE.match(value)
+    if value and m:
+        year, month, day = m.groups()
+        parts = [year] + [f"{int(x):02d}" for x in (month, day) if x]
+        value = "-".join(parts)
+        if (month and not 1 <= int(month) <= 12) or (day and not 1 <= int(day) <= 31):
+            value = m.group(0)
+    if value and not _DATE.match(value):
+        raise ValueError(f"日期“{value}”格式不对，请写成 2021、2021-06、2021-06-30 或 2021年6月")
+    return value
 
 
 def doc_choices(kb) -> list[tuple[str, str]]:
@@ -30,14 +48,11 @@ def doc_choices(kb) -> list[tuple[str, str]]:
 
 
 def make_filters(docs, kinds, date_from: str, date_to: str) -> Filters:
-    date_from, date_to = (date_from or "").strip(), (date_to or "").strip()
-    for value in (date_from, date_to):
-        if value and not _DATE.match(value):
-            raise gr.Error(f"日期“{value}”格式不对，请写成 2021、2021-06 或 2021-06-30")
-    return Filters(doc_ids=tuple(docs or ()), kinds=tuple(kinds or ()), date_from=date_from, date_to=date_to)
+    return Filters(doc_ids=tuple(docs or ()), kinds=tuple(kinds or ()), date_from=normalise_date(date_from),
+                   date_to=normalise_date(date_to))
 
 
-def stream_answer(kb, question: str, filters: Filters) -> Iterator[str | Answer]:
+def stream_answer(kb, question: str, filters: Filters, history: list[str] = ()) -> Iterator[str | Answer]:
     """The LLM's draft text as it grows (str, one per burst of tokens), then the final Answer.
 
     kb.ask runs in a worker thread and hands tokens over a queue; without an LLM only the Answer comes.
@@ -46,7 +61,8 @@ def stream_answer(kb, question: str, filters: Filters) -> Iterator[str | Answer]
 
     def work():
         try:
-            events.put(("done", kb.ask(question, filters=filters, on_token=lambda t: events.put(("token", t)))))
+            events.put(("done", kb.ask(question, filters=filters, history=history,
+                                       on_token=lambda t: events.put(("token", t)))))
         except BaseException as err:       # re-raised on the caller's thread
             events.put(("error", err))
 
@@ -66,22 +82,36 @@ def stream_answer(kb, question: str, filters: Filters) -> Iterator[str | Answer]
 
 @dataclass
 class ChatTab:
-    pairs: gr.State            # list of (question, Answer), shared with the 导出 tab
+    conversation: gr.State     # this session's Conversation, shared with the 导出 tab
     docs: gr.Dropdown          # document filter; its choices are refreshed by the 文档库 tab
 
 
+# Clear the box the moment a question is sent, in the browser: the answer never touches what is typed next.
+SEND_JS = """(...args) => {
+  const box = document.querySelector('#kb-question textarea');
+  if (box && box.value.trim()) { box.value = ''; box.dispatchEvent(new Event('input', {bubbles: true})); }
+  return args;
+}"""
+COPY_JS = "(text) => { window.kbCopy(text); }"
+
+
 def build_chat_tab(kb) -> ChatTab:
-    pairs = gr.State([])
+    conversation = gr.State(Conversation)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             chatbot = gr.Chatbot(label="对话", height=520, buttons=["copy"], feedback_options=None,
                                  placeholder="请输入问题，例如：首次认定高企奖励多少？回答中的 [1] [2] 可点击查看原文出处。")
             with gr.Row():
-                question = gr.Textbox(show_label=False, placeholder="请输入问题，回车发送", scale=5, lines=1,
-                                      max_lines=4, autofocus=True)
+                question = gr.Textbox(label="问题", show_label=False, placeholder="请输入问题，回车发送", scale=5, lines=1,
+                                      max_lines=4, autofocus=True, elem_id="kb-question")
                 send = gr.Button("提问", variant="primary", scale=1, min_width=80)
+            error = gr.HTML(render.error_html(""), elem_id="kb-error-line")
             with gr.Row():
+                copy_answer = gr.Button("复制最新回答", size="sm")
+                copy_sources = gr.Button("复制回答及出处", size="sm")
                 clear = gr.Button("清空对话", size="sm")
+            plain = gr.Textbox(label="最新回答", elem_classes="kb-hidden", show_label=False, container=False)
+            plain_sources = gr.Textbox(label="回答及出处", elem_classes="kb-hidden", show_label=False, container=False)
             gr.Examples(EXAMPLES, inputs=[question], label="示例问题")
             with gr.Accordion("检索范围（可选）", open=False):
                 docs = gr.Dropdown(choices=doc_choices(kb), multiselect=True, label="只在这些文档中检索",
@@ -89,38 +119,64 @@ def build_chat_tab(kb) -> ChatTab:
                                    info="不选则检索全部文档")
                 kinds = gr.CheckboxGroup(KIND_CHOICES, label="文档类型")
                 with gr.Row():
-                    date_from = gr.Textbox(label="起始日期", placeholder="如 2021 或 2021-06")
+                    date_from = gr.Textbox(label="起始日期", placeholder="如 2021、2021-06 或 2021年6月")
                     date_to = gr.Textbox(label="截止日期", placeholder="如 2023-12")
         with gr.Column(scale=2):
             gr.Markdown("#### 来源")
             sources = gr.HTML(render.conversation_sources([]))
 
-    def ask(text, history, doc_ids, kind_list, d_from, d_to):
+    def view(conv: Conversation, message: str = "", draft: tuple[str, str] | None = None):
+        pairs, waiting = conv.snapshot()
+        if draft:
+            chat = render.draft_messages(pairs, draft[0], draft[1], waiting[1:])
+        else:
+            chat = render.chat_messages(pairs, waiting)
+        last = pairs[-1] if pairs else None
+        return (chat, render.conversation_sources(pairs), render.error_html(message),
+                render.answer_text(last[1]) if last else "",
+                render.answer_with_sources(*last) if last else "")
+
+    def ask(text, conv, doc_ids, kind_list, d_from, d_to):
         text = (text or "").strip()
-        if not text:
-            raise gr.Error("请输入问题")
-        filters = make_filters(doc_ids, kind_list, d_from, d_to)
-        if kb.settings.llm_url:         # show the question at once; the model's text follows as it streams
-            yield gr.skip(), render.draft_messages(history, text, ""), gr.skip(), gr.skip()
+        if not text:                 # an Enter in an empty box is not a question
+            yield (gr.skip(),) * 5
+            return
         try:
-            for item in stream_answer(kb, text, filters):
-                if isinstance(item, str):
-                    yield gr.skip(), render.draft_messages(history, text, item), gr.skip(), gr.skip()
-                else:
-                    answer = item
-        except KBError as err:
-            raise gr.Error(str(err)) from None
-        history = [*history, (text, answer)]
-        yield history, render.chat_messages(history), render.conversation_sources(history), ""
+            filters = make_filters(doc_ids, kind_list, d_from, d_to)
+        except ValueError as err:
+            yield gr.skip(), gr.skip(), render.error_html(str(err)), gr.skip(), gr.skip()
+            return
+        ticket = conv.take_ticket(text)
+        try:
+            yield view(conv)
+        except GeneratorExit:         # closed before its turn: give the turn up so later questions go on
+            conv.abandon(ticket)
+            raise
+        message = ""
+        with conv.turn(ticket):
+            try:
+                for item in stream_answer(kb, text, filters, conv.questions()):
+                    if isinstance(item, str):
+                        yield view(conv, draft=(text, item))
+                    else:
+                        conv.add(text, item)
+            except KBError as err:
+                message = str(err)
+        yield view(conv, message)
 
-    inputs = [question, pairs, docs, kinds, date_from, date_to]
-    outputs = [pairs, chatbot, sources, question]
-    send.click(ask, inputs, outputs, api_name="ask")
-    question.submit(ask, inputs, outputs, api_visibility="private")
+    inputs = [question, conversation, docs, kinds, date_from, date_to]
+    outputs = [chatbot, sources, error, plain, plain_sources]
+    # trigger_mode="multiple": a question sent while another is answered waits its turn instead of being dropped.
+    send.click(ask, inputs, outputs, api_name="ask", js=SEND_JS, trigger_mode="multiple", show_progress="hidden")
+    question.submit(ask, inputs, outputs, api_visibility="private", js=SEND_JS, trigger_mode="multiple",
+                    show_progress="hidden")
+    copy_answer.click(None, [plain], None, js=COPY_JS, api_visibility="private")
+    copy_sources.click(None, [plain_sources], None, js=COPY_JS, api_visibility="private")
 
-    def reset():
-        return [], [], render.conversation_sources([])
+    def reset(conv):
+        conv.clear()
+        return view(conv)
 
-    clear.click(reset, None, [pairs, chatbot, sources], api_visibility="private")
-    chatbot.clear(reset, None, [pairs, chatbot, sources], api_visibility="private")
-    return ChatTab(pairs=pairs, docs=docs)
+    clear.click(reset, [conversation], outputs, api_visibility="private")
+    chatbot.clear(reset, [conversation], outputs, api_visibility="private")
+    return ChatTab(conversation=conversation, docs=docs)

@@ -1,12 +1,16 @@
 """The 文档库 tab: the document table, uploads with per-file results, removal and re-indexing."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
 
 import gradio as gr
 
 from kb.errors import KBError
 from kb.library import STATUS_LABELS
 
+from .auth import EDITOR_ONLY
 from .chat import doc_choices
 from .render import KIND_LABELS
 from .uploads import store_uploads
@@ -36,17 +40,37 @@ def run_ingest(kb, paths, progress) -> list[list[str]]:
 
     try:
         return [[e.name, STATUS_LABELS[e.status], e.message] for e in kb.ingest(paths, progress=report)]
-    except KBError as err:
-        raise gr.Error(str(err)) from None
+    except KBError as err:        # e.g. a read-only data dir: one row, not an error overlay on the table
+        return [["", "失败", str(err)]]
 
 
-def build_library_tab(kb, doc_filter: gr.Dropdown):
-    """Returns (refresh function, the components it updates) so the app can refresh them on page load."""
+@dataclass(frozen=True)
+class LibraryTab:
+    refresh: Callable          # () -> updates for `refreshed`, also run on page load
+    refreshed: list
+    editor_only: list          # hidden from readers on page load (the handlers refuse them too)
+
+
+def refuse_readers(login, request) -> None:
+    """Upload, remove and reindex are for editors: checked on every call, so the API obeys it as the page does."""
+    if login is not None and login.role(getattr(request, "username", None)) != "editor":
+        raise gr.Error(EDITOR_ONLY, title="没有权限")
+
+
+def discard_unindexed(kb, stored) -> None:
+    """An upload that was not indexed (unreadable, a duplicate) leaves no copy behind in the uploads folder."""
+    kept = {Path(d["path"]).resolve() for d in kb.documents() if d.get("path")}
+    for path in stored:
+        if path.resolve() not in kept:
+            path.unlink(missing_ok=True)
+
+
+def build_library_tab(kb, doc_filter: gr.Dropdown, login=None) -> LibraryTab:
     limit = kb.settings.max_file_mb
     summary_md = gr.Markdown(summary(kb))
     table = gr.Dataframe(doc_rows(kb), headers=DOC_HEADERS, interactive=False, wrap=True, label="已索引的文档",
                          max_height=380, column_widths=["26%", "15%", "8%", "8%", "6%", "7%", "13%", "17%"])
-    with gr.Row(equal_height=False):
+    with gr.Row(equal_height=False) as editor_row:
         with gr.Column():
             # No file_types: gradio would reject the whole batch in English; store_uploads reports each file.
             files = gr.File(file_count="multiple", type="filepath",
@@ -60,27 +84,31 @@ def build_library_tab(kb, doc_filter: gr.Dropdown):
     results = gr.Dataframe(headers=RESULT_HEADERS, interactive=False, wrap=True, label="处理结果",
                            column_widths=["25%", "10%", "65%"])
 
-    def on_upload(paths, progress=gr.Progress()):
+    def on_upload(paths, request: gr.Request, progress=gr.Progress()):
+        refuse_readers(login, request)
         if not paths:
-            raise gr.Error("请先选择要上传的文件")
-        stored, rejected = store_uploads(list(paths), kb.settings.uploads_dir, limit)
+            return [["", "未上传", "请先选择要上传的文件"]], None
+        stored, rejected = store_uploads(list(paths), kb.settings.uploads_dir, limit, discard_sources=True)
         rows = [[r.name, "失败", f"{r.name}：{r.reason}"] for r in rejected]
         if stored:
             rows += run_ingest(kb, stored, progress)
+            discard_unindexed(kb, stored)
         return rows, None
 
-    def on_remove(doc_id):
+    def on_remove(doc_id, request: gr.Request):
+        refuse_readers(login, request)
         if doc_id == CANCELLED:
             return gr.skip()
         if not doc_id:
-            raise gr.Error("请先选择要删除的文档")
+            return [["", "未删除", "请先选择要删除的文档"]]
         try:
             n = kb.remove(doc_id)
         except KBError as err:
-            raise gr.Error(str(err)) from None
+            return [[doc_id, "未删除", str(err)]]
         return [[doc_id, "已删除", f"{doc_id}：已删除（{n} 个片段）"]]
 
-    def on_reindex(progress=gr.Progress()):
+    def on_reindex(request: gr.Request, progress=gr.Progress()):
+        refuse_readers(login, request)
         return run_ingest(kb, kb.known_sources(), progress)
 
     def refresh():
@@ -96,4 +124,4 @@ def build_library_tab(kb, doc_filter: gr.Dropdown):
         refresh, None, refreshed, api_visibility="private")
     reindex.click(on_reindex, None, [results], api_name="reindex", **write).then(
         refresh, None, refreshed, api_visibility="private")
-    return refresh, refreshed
+    return LibraryTab(refresh, refreshed, [editor_row])

@@ -5,7 +5,7 @@ import html
 import re
 
 from kb.answer import Answer
-from kb.export import remarks
+from kb.export import remarks, where
 from kb.retrieve import Hit
 
 KIND_LABELS = {"magazine": "期刊", "policy": "政策文件", "news": "新闻报道"}
@@ -85,21 +85,55 @@ def conversation_sources(pairs: list[tuple[str, Answer]]) -> str:
     return '<div class="src-panel">' + "".join(blocks) + "</div>"
 
 
-def chat_messages(pairs: list[tuple[str, Answer]]) -> list[dict]:
+def question_html(question: str) -> str:
+    """A question as typed, shown as text: `<script>` or `<img onerror>` in it must not become markup."""
+    return html.escape(question, quote=False)
+
+
+def chat_messages(pairs: list[tuple[str, Answer]], waiting: list[str] = ()) -> list[dict]:
+    """The answered turns, then the questions still waiting for their answer (in the order they were sent)."""
     messages = []
     for turn, (question, answer) in enumerate(pairs, start=1):
-        messages.append({"role": "user", "content": question})
+        messages.append({"role": "user", "content": question_html(question)})
         messages.append({"role": "assistant", "content": answer_markdown(answer, turn)})
+    for i, question in enumerate(waiting):
+        messages += _waiting(question, "正在检索资料并生成回答……" if i == 0 else "排队中，前面的问题答完后回答")
     return messages
 
 
-def draft_messages(pairs: list[tuple[str, Answer]], question: str, draft: str) -> list[dict]:
+def _waiting(question: str, note: str) -> list[dict]:
+    return [{"role": "user", "content": question_html(question)},
+            {"role": "assistant", "content": f'<span class="answer-note">{note}</span>'}]
+
+
+def draft_messages(pairs: list[tuple[str, Answer]], question: str, draft: str, later: list[str] = ()) -> list[dict]:
     """The conversation while an answer streams in: the model's raw text, not yet checked or linked."""
     draft = _THINKING.sub("", draft).strip()
     text = html.escape(draft, quote=False) if draft else "正在检索资料并生成回答……"
     note = '<br><span class="answer-note">生成中，完成后将核对引用</span>'
-    return [*chat_messages(pairs), {"role": "user", "content": question},
-            {"role": "assistant", "content": text + "▌" + note}]
+    messages = [*chat_messages(pairs), {"role": "user", "content": question_html(question)},
+                {"role": "assistant", "content": text + "▌" + note}]
+    return messages + [m for q in later for m in _waiting(q, "排队中，前面的问题答完后回答")]
+
+
+def error_html(message: str) -> str:
+    return f'<div class="kb-error">{html.escape(message)}</div>' if message else '<div class="kb-error"></div>'
+
+
+def answer_text(answer: Answer) -> str:
+    """What 复制 puts on the clipboard: the answer as plain text with its [n] markers and notes, no markup."""
+    return "\n".join([answer.text, *remarks(answer)])
+
+
+def answer_with_sources(question: str, answer: Answer) -> str:
+    """The answer with its sources listed below it, as plain text (for pasting into a document or a message)."""
+    lines = [f"问：{question}", f"答：{answer_text(answer)}"]
+    hits = [(f"[{c.n}]", c.hit, c.quote) for c in answer.citations] if answer.answered else \
+        [(f"{i}.", h, h.text[:300]) for i, h in enumerate(answer.related, start=1)]
+    if hits:
+        lines += ["", "出处：" if answer.answered else "可能相关："]
+        lines += [f"{label} {where(hit)}\n    “{quote.strip()}”" for label, hit, quote in hits]
+    return "\n".join(lines)
 
 
 CSS = """
@@ -120,4 +154,6 @@ CSS = """
 a.cite-link { text-decoration: none !important; font-weight: 600; color: var(--color-accent) !important; }
 .answer-note { font-size: 0.85em; color: var(--body-text-color-subdued); }
 a.cite-link:hover { text-decoration: underline !important; }
+.kb-error { color: var(--error-text-color, #b91c1c); font-size: 0.9em; min-height: 1.4em; padding: 2px 4px; }
+.kb-hidden { display: none !important; }
 """
