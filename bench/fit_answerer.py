@@ -112,16 +112,15 @@ def candidate_rows(asked: list[Asked], minimal_only: bool = True):
     xs, ys, groups, questions = [], [], [], []
     parts = ((qi, pair) for qi, a in enumerate(asked) for pair in zip(a.judges, a.parts))
     for group, (qi, (judge, scored)) in enumerate(parts):
-        if True:
-            good = [s.cand for s in scored if judge and judge(s.cand.text)]
-            for s in scored:
-                c = s.cand
-                minimal = c in good and not minimal_only or c in good and not any(g is not c and g.hit_index == c.hit_index and c.start <= g.start
-                                                and g.end <= c.end for g in good)
-                xs.append(s.x)
-                ys.append(minimal)
-                groups.append(group)
-                questions.append(qi)
+        good = [s.cand for s in scored if judge and judge(s.cand.text)]
+        for s in scored:
+            c = s.cand
+            holds_shorter = any(g is not c and g.hit_index == c.hit_index and c.start <= g.start and g.end <= c.end
+                                for g in good)
+            xs.append(s.x)
+            ys.append(c in good and not (minimal_only and holds_shorter))
+            groups.append(group)
+            questions.append(qi)
     return np.array(xs, float), np.array(ys, float), np.array(groups), np.array(questions)
 
 

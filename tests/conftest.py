@@ -74,3 +74,12 @@ def corpus_kb(tmp_path_factory):
     events = list(kb.ingest([CORPUS]))
     assert all(e.status == "ok" for e in events), [e.message for e in events]
     return kb
+
+
+@pytest.fixture(scope="session")
+def tokenizer(tmp_path_factory):
+    """The bureau tokenizer (jieba with the vocabulary and aliases), for answerer tests on hand-made passages."""
+    from kb.settings import Settings
+    from kb.text import Tokenizer
+    s = Settings()
+    return Tokenizer(s.vocab_file, s.aliases_file, cache_dir=tmp_path_factory.mktemp("jieba"))

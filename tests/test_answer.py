@@ -3,14 +3,7 @@ import pytest
 
 from kb.answer.rules import NOT_FOUND, answer_type_ok, extractive_answer
 from kb.retrieve import Hit
-from kb.settings import Settings
-from kb.text import TermWeights, Tokenizer
-
-
-@pytest.fixture(scope="module")
-def tokenizer(tmp_path_factory):
-    s = Settings()
-    return Tokenizer(s.vocab_file, s.aliases_file, cache_dir=tmp_path_factory.mktemp("jieba"))
+from kb.text import TermWeights
 
 
 def hit(text, rank=1, article="测试文章"):

@@ -7,14 +7,6 @@ from kb.answer import NOT_FOUND, extractive_answer
 from kb.answer.kinds import kind_of
 from kb.answer.scorer import MODEL_FILE, from_json
 from kb.retrieve import Hit
-from kb.settings import Settings
-from kb.text import Tokenizer
-
-
-@pytest.fixture(scope="module")
-def tokenizer(tmp_path_factory):
-    s = Settings()
-    return Tokenizer(s.vocab_file, s.aliases_file, cache_dir=tmp_path_factory.mktemp("jieba"))
 
 
 def hit(text, rank=1, date="2022-06"):
