@@ -167,35 +167,6 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, np
     return mean, scale, w[1:], float(w[0])
 
 
-def judge_answers(kb, items, cached, scorer, threshold) -> dict:
-    ok_ans = ok_un = refused_ans = n_ans = n_un = 0
-    for item, hits in zip(items, cached):
-        a = extractive_answer(item["question"], hits, kb.tokenizer, kb.bm25.idf, kb.settings.soft_match,
-                              kb.settings.answer_max_parts, scorer, threshold)
-        if item["evidence"]:
-            n_ans += 1
-            ok_ans += a.answered and answer_correct(a.text, item["answer"])
-            refused_ans += not a.answered
-        else:
-            n_un += 1
-            ok_un += not a.answered
-    return {"correct": ok_ans / max(n_ans, 1), "refused_unanswerable": ok_un / max(n_un, 1),
-            "refused_answerable": refused_ans / max(n_ans, 1)}
-
-
-def calibrate(kb, items, cached, scorer) -> float:
-    print("| threshold | answerable correct | unanswerable refused | answerable refused |")
-    print("|---|---|---|---|")
-    best, best_t = -1.0, 0.5
-    for t in [round(0.05 * i, 2) for i in range(1, 19)]:
-        m = judge_answers(kb, items, cached, scorer, t)
-        print(f"| {t:.2f} | {m['correct']:.3f} | {m['refused_unanswerable']:.3f} | {m['refused_answerable']:.3f} |")
-        value = m["correct"] + m["refused_unanswerable"]
-        if m["refused_answerable"] <= 0.10 and value > best:
-            best, best_t = value, t
-    return best_t
-
-
 def judge_answers(asked: list[Asked], scorers: list[Scorer], threshold: float, min_support: float) -> dict:
     ok_ans = ok_un = refused_ans = n_ans = n_un = 0
     for i, a in enumerate(asked):

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from ingest.chunking import split_sentences
 
 from ..retrieve import Hit
+from .question import CJK
 
 _CLAUSE = re.compile(r"[^，,：:]*[，,：:]?")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 MIN_CHARS = 6
 
 
@@ -57,4 +57,4 @@ def candidates(hits: list[Hit], max_sentences: int = 3, max_chars: int = 120, ma
                 if end - a > max_run or spans[m][1] - spans[m][0] > max_chars:
                     break
                 out.append(Candidate(i, a, end, text[a:end], context, m - n + 1, False, n == 0))
-    return [c for c in out if len(c.text.strip()) >= MIN_CHARS and _CJK.search(c.text)]
+    return [c for c in out if len(c.text.strip()) >= MIN_CHARS and CJK.search(c.text)]

@@ -12,7 +12,7 @@ _PART_SPLIT = re.compile(r"[？?；;！!。]")
 _QUESTION_WORD = re.compile(r"什么|哪|多少|几|谁|怎么|怎样|如何|吗|是否|何")
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 RELATIVE_YEAR = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+CJK = re.compile(r"[\u4e00-\u9fff]")      # answers are Chinese sentences
 
 
 @dataclass(frozen=True)
@@ -59,4 +59,4 @@ def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Q
         parts.append(Part(text, kind_of(text), weights(terms, soft), weights(tokenizer.query_terms(_focus(text))),
                           weights(head), frozenset(YEAR.findall(text)), rare, weights(carried) if carried else None))
     return Question(question, tuple(parts), weights(tokenizer.query_terms(question), soft),
-                    bool(_CJK.search(question)))
+                    bool(CJK.search(question)))

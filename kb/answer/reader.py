@@ -1,4 +1,4 @@
-"""The default answerer (no LLM): for each part of the question, the candidate quote the fitted scorer rates
+"""The fitted answerer (KB_ANSWERER=fitted; no LLM): for each part of the question, the candidate quote the fitted scorer rates
 highest, given when its probability clears the calibrated threshold; otherwise that part is refused with a
 named reason. The answer quotes the passages verbatim with numbered citations."""
 from __future__ import annotations

@@ -35,9 +35,6 @@ class Linear:
         z = self.logit(x)
         return 1.0 / (1.0 + math.exp(-z)) if z > -60 else 0.0
 
-    def contributions(self, x) -> dict[str, float]:
-        return {n: c * (v - m) / s for n, c, v, m, s in zip(self.names, self.coef, x, self.mean, self.scale)}
-
     def to_json(self) -> dict:
         return {"features": list(self.names), "mean": list(self.mean), "scale": list(self.scale),
                 "coef": list(self.coef), "intercept": self.intercept}
