@@ -5,8 +5,8 @@ back (or a written file). Nothing here knows about Gradio.
 """
 from __future__ import annotations
 
-import io
 import json
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -17,21 +17,58 @@ from .retrieve import Hit
 Pair = tuple[str, Answer]
 FORMATS = {".docx": "docx", ".md": "markdown", ".json": "json"}
 TITLE = "常州科技知识库 · 问答导出"
-EAST_ASIAN_FONT = "宋体"
+QUOTE_CHARS = 300          # a related (not cited) passage is shown up to this many characters
 
 
 def _now(exported_at: datetime | None) -> str:
     return (exported_at or datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
 
 
+@dataclass(frozen=True)
+class Reference:
+    """One entry of an export's 参考资料 list: where a passage is, and the passage. Every format writes these."""
+    n: int
+    document: str
+    publication: str
+    issue: str
+    date: str
+    article: str
+    section: str
+    page: int | None
+    quote: str
+    cited: bool               # False: a related passage offered with a refusal (可能相关)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    def place(self) -> str:
+        """Document · issue · date · article · section · page, whichever are known, each once."""
+        parts = [self.document, self.issue, self.date, self.article, self.section,
+                 f"第{self.page}页" if self.page else ""]
+        seen: list[str] = []
+        for part in parts:
+            if part and part not in seen:
+                seen.append(part)
+        return " · ".join(seen)
+
+
+def _reference(n: int, hit: Hit, quote: str, cited: bool) -> Reference:
+    return Reference(n, hit.title or hit.source, hit.publication, hit.issue, hit.date, hit.article, hit.section,
+                     hit.page, quote.strip(), cited)
+
+
 def where(hit: Hit) -> str:
-    """Document title · issue · date · article · page, whichever are known."""
-    parts = [hit.title or hit.source, hit.issue, hit.date, hit.article, f"第{hit.page}页" if hit.page else ""]
-    seen: list[str] = []
-    for part in parts:
-        if part and part not in seen:
-            seen.append(part)
-    return " · ".join(seen)
+    """Document title · issue · date · article · section · page of a passage, whichever are known."""
+    return _reference(0, hit, "", True).place()
+
+
+def references(answer: Answer) -> list[Reference]:
+    """The citations of an answer; for a refusal, the related passages (可能相关)."""
+    if answer.citations:
+        return [_reference(c.n, c.hit, c.quote, True) for c in answer.citations]
+    if answer.answered:
+        return []
+    return [_reference(n, h, h.text[:QUOTE_CHARS], False) for n, h in enumerate(answer.related, start=1)]
 
 
 def remarks(answer: Answer) -> list[str]:
@@ -54,7 +91,8 @@ def _pairs(pairs: Iterable[Pair]) -> list[Pair]:
 def to_json(pairs: Iterable[Pair], exported_at: datetime | None = None) -> str:
     """The strings are kept as typed; < > & are written as \\u escapes so a page that embeds the file (or a
     viewer that sniffs it as HTML) never meets markup from a question or a passage."""
-    items = [{**answer.to_json(), "question": question} for question, answer in _pairs(pairs)]
+    items = [{**answer.to_json(), "question": question, "references": [r.to_json() for r in references(answer)]}
+             for question, answer in _pairs(pairs)]
     text = json.dumps({"title": TITLE, "exported_at": _now(exported_at), "items": items},
                       ensure_ascii=False, indent=2)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -76,61 +114,19 @@ def to_markdown(pairs: Iterable[Pair], exported_at: datetime | None = None) -> s
     for i, (question, answer) in enumerate(_pairs(pairs), start=1):
         lines += [f"## 问题 {i}：{_md_text(question)}", "", f"**回答：** {_md_text(answer.text)}", ""]
         lines += [f"*{_md_text(r)}*\n" for r in remarks(answer)]
-        if answer.citations:
-            lines += ["**引用：**", ""]
-            for c in answer.citations:
-                lines += [f"[{c.n}] {_md_text(where(c.hit))}", "", _md_quote(c.quote), ""]
-        if not answer.answered and answer.related:
-            lines += ["**可能相关：**", ""]
-            for hit in answer.related:
-                lines += [f"- {_md_text(where(hit))}", "", _md_quote(hit.text[:300]), ""]
+        refs = references(answer)
+        if refs:
+            lines += ["**参考资料：**" if refs[0].cited else "**可能相关：**", ""]
+            for r in refs:
+                lines += [f"[{r.n}] {_md_text(r.place())}", "", _md_quote(r.quote), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
 # -- Word ---------------------------------------------------------------------
-def _set_east_asian_font(style, name: str) -> None:
-    from docx.oxml.ns import qn
-    rpr = style.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = rpr.makeelement(qn("w:rFonts"), {})
-        rpr.append(fonts)
-    fonts.set(qn("w:eastAsia"), name)
-
-
-def _docx_citation(doc, n: int, hit: Hit, quote: str) -> None:
-    head = doc.add_paragraph()
-    head.add_run(f"[{n}] ").bold = True
-    head.add_run(where(hit))
-    doc.add_paragraph(quote.strip(), style="Quote")
-
-
 def to_docx(pairs: Iterable[Pair], exported_at: datetime | None = None) -> bytes:
-    from docx import Document
-    doc = Document()
-    for style_name in ("Normal", "Title", "Heading 1", "Heading 2", "Quote"):
-        _set_east_asian_font(doc.styles[style_name], EAST_ASIAN_FONT)
-    doc.core_properties.title = TITLE
-    doc.add_heading(TITLE, level=0)
-    doc.add_paragraph(f"导出时间：{_now(exported_at)}")
-    for i, (question, answer) in enumerate(_pairs(pairs), start=1):
-        doc.add_heading(f"问题 {i}：{question}", level=1)
-        para = doc.add_paragraph()
-        para.add_run("回答：").bold = True
-        para.add_run(answer.text)
-        for remark in remarks(answer):
-            doc.add_paragraph().add_run(remark).italic = True
-        if answer.citations:
-            doc.add_heading("引用", level=2)
-            for c in answer.citations:
-                _docx_citation(doc, c.n, c.hit, c.quote)
-        if not answer.answered and answer.related:
-            doc.add_heading("可能相关", level=2)
-            for n, hit in enumerate(answer.related, start=1):
-                _docx_citation(doc, n, hit, hit.text[:300])
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
+    """A reply in the layout of a Chinese official document (kb/export_docx.py)."""
+    from .export_docx import official_docx
+    return official_docx(_pairs(pairs), _now(exported_at), TITLE)
 
 
 # -- files --------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_ask_follow_citation_and_export_docx(served, page, tmp_path):  # noqa: F
     info.value.save_as(target)
     assert target.suffix == ".docx"
     text = "\n".join(p.text for p in docx.Document(str(target)).paragraphs)
-    assert f"问题 1：{FIRST}" in text and f"问题 2：{SECOND}" in text and "净增30家以上" in text
+    assert f"一、{FIRST}" in text and f"二、{SECOND}" in text and "净增30家以上" in text
 
 
 QUICK = ["2024年园区高新技术企业净增多少家？", "常州科教城成立多少年了？", "科教城获得什么荣誉？",

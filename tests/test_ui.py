@@ -69,7 +69,7 @@ def test_json_export_round_trips():
 def test_docx_export_opens_with_python_docx(tmp_path):
     path = write_export(_pairs(), tmp_path / "out.docx", WHEN)
     text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
-    assert "问题 1：科教城获得什么荣誉？" in text and "获评中国最佳创业园区第一名[1]" in text
+    assert "一、科教城获得什么荣誉？" in text and "获评中国最佳创业园区第一名[1]" in text      # GB/T 9704 一、
     assert "[1] 《常州科技》2023年第3期" in text and "第4页" in text and "导出时间：2024-05-06 07:08:09" in text
     assert "可能相关" in text
     assert to_docx(_pairs(), WHEN)[:2] == b"PK"
@@ -242,7 +242,7 @@ def test_export_conversation_as_docx_markdown_and_json(served):
     path, _ = client.predict("all", ".docx", api_name="/export")
     assert path.endswith(".docx")
     text = "\n".join(p.text for p in docx.Document(path).paragraphs)
-    assert "问题 1：2024年园区高新技术企业净增多少家？" in text and "问题 2：常州科教城成立多少年了？" in text
+    assert "一、2024年园区高新技术企业净增多少家？" in text and "二、常州科教城成立多少年了？" in text
     assert "[1] 常州科教城" in text and "净增30家以上" in text and "导出时间：" in text
     md = open(client.predict("last", ".md", api_name="/export")[0], encoding="utf-8").read()
     assert "问题 1：常州科教城成立多少年了？" in md and "2024年园区" not in md.split("## 问题 1")[0]
@@ -349,7 +349,7 @@ def test_markup_in_a_question_stays_text_in_every_output(served, tmp_path):
     assert "<" not in raw_json and json.loads(raw_json)["items"][0]["question"] == EVIL     # escaped, not altered
     path, _ = client.predict("last", ".docx", api_name="/export")
     text = "\n".join(p.text for p in docx.Document(path).paragraphs)
-    assert f"问题 1：{EVIL}" in text                  # Word shows the characters; it has no markup to run
+    assert f"一、{EVIL}" in text                      # Word shows the characters; it has no markup to run
 
 
 def test_copy_texts_are_plain():
