@@ -243,3 +243,19 @@ def test_markup_in_a_question_is_shown_as_text_not_run(served, page):  # noqa: F
     sync_api.expect(page.get_by_text('<img src=x onerror="window.kbXss=1">', exact=False).first).to_be_visible()
     assert page.evaluate("window.kbXss") is None
     assert page.locator('img[src="x"]').count() == 0 and page.locator("details.src-turn script").count() == 0
+
+
+def test_a_card_opens_its_whole_article_with_the_quote_marked(served, page):  # noqa: F811
+    _, url, _ = served
+    page.goto(url)
+    ask(page, FIRST, 1)
+    card = page.locator("#cite-1-1")
+    sync_api.expect(card).not_to_contain_text("相关度")
+    card.get_by_role("link", name="查看全文").click()
+    view = page.locator("#kb-source-view")
+    sync_api.expect(view.locator("mark")).not_to_have_count(0)
+    sync_api.expect(view.locator("mark").first).to_be_in_viewport()
+    sync_api.expect(view).to_contain_text("净增30家以上")
+    assert len(view.inner_text()) > len(card.locator(".src-text").inner_text())     # the article, not the passage
+    sync_api.expect(page.get_by_role("button", name="下载原文件", exact=False)).to_be_visible()
+    assert len(page.context.pages) == 1

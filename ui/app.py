@@ -19,6 +19,7 @@ from .auth import ROLE_LABELS, Login, parse_users  # noqa: E402
 from .chat import build_chat_tab  # noqa: E402
 from .export_tab import build_export_tab  # noqa: E402
 from .library_tab import build_library_tab  # noqa: E402
+from .source_view import OPEN_JS  # noqa: E402
 
 TITLE = "常州科技知识库"
 # System fonts only: nothing is fetched from Google Fonts or any other host.
@@ -87,12 +88,13 @@ window.kbCopy = (text) => {
   const area = document.createElement("textarea");
   area.value = text; document.body.appendChild(area); area.select(); document.execCommand("copy"); area.remove();
 };
+%OPEN_JS%
 window.addEventListener("hashchange", () => {
   const el = document.getElementById(decodeURIComponent(location.hash.slice(1)));
   const turn = el && el.closest("details");
   if (turn && !turn.open) { turn.open = true; el.scrollIntoView({block: "nearest"}); }
 });
-</script>"""
+</script>""".replace("%OPEN_JS%", OPEN_JS)
 
 
 def theme() -> gr.themes.Base:

@@ -15,6 +15,7 @@ from kb.retrieve import Filters
 
 from . import render
 from .conversation import Conversation
+from .source_view import build_source_view
 
 EXAMPLES = [
     "首次认定高企奖励多少？",
@@ -124,6 +125,7 @@ def build_chat_tab(kb) -> ChatTab:
         with gr.Column(scale=2):
             gr.Markdown("#### 来源")
             sources = gr.HTML(render.conversation_sources([]))
+            build_source_view(kb, conversation)
 
     def view(conv: Conversation, message: str = "", draft: tuple[str, str] | None = None):
         pairs, waiting = conv.snapshot()

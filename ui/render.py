@@ -49,26 +49,32 @@ def _meta_line(hit: Hit) -> str:
     return " · ".join(html.escape(b) for b in bits if b)
 
 
-def _card(label: str, hit: Hit, body_html: str, element_id: str = "") -> str:
+def _card(label: str, hit: Hit, body_html: str, element_id: str = "", open_key: str = "") -> str:
+    """One source: where it is (document, issue, date, kind, page; the section path 第一章 › 第三条), the passage,
+    and a link that opens the whole article (and the original page of a PDF) in the 原文 panel."""
     show_article = hit.article and hit.article not in (hit.title, hit.source)
     article = f'<div class="src-article">文章：{html.escape(hit.article)}</div>' if show_article else ""
+    section = f'<div class="src-article">位置：{html.escape(hit.section)}</div>' if hit.section else ""
     page = f" · 第{hit.page}页" if hit.page else ""
     id_attr = f' id="{element_id}"' if element_id else ""
+    link = (f'<a href="#" class="src-open" data-open="{html.escape(open_key)}" title="在下方“原文”中查看整篇文章'
+            f'{"和原页面" if hit.source.lower().endswith(".pdf") else ""}">查看全文</a>') if open_key else ""
     return (f'<div class="src-card"{id_attr}><div class="src-head"><span class="src-n">{label}</span>'
-            f'<span class="src-title">{html.escape(hit.title or hit.source)}</span></div>'
-            f'<div class="src-meta">{_meta_line(hit)}{page} · 相关度 {hit.score:.4f}</div>{article}'
+            f'<span class="src-title">{html.escape(hit.title or hit.source)}</span>{link}</div>'
+            f'<div class="src-meta">{_meta_line(hit)}{page}</div>{article}{section}'
             f'<div class="src-text">{body_html}</div></div>')
 
 
 def sources_html(answer: Answer, turn: int) -> str:
     """Cards for the citations of one answer; when refused, the related passages as 可能相关."""
     if answer.answered:
-        cards = [_card(f"[{c.n}]", c.hit, highlight(c.hit.text, c.spans), anchor(turn, c.n))
+        cards = [_card(f"[{c.n}]", c.hit, highlight(c.hit.text, c.spans), anchor(turn, c.n), f"{turn}:{c.n}")
                  for c in answer.citations]
         return "".join(cards)
     if not answer.related:
         return '<div class="src-empty">资料中未找到相关内容，也没有可能相关的段落。</div>'
-    cards = [_card(f"{i}", h, highlight(h.text, ())) for i, h in enumerate(answer.related, start=1)]
+    cards = [_card(f"{i}", h, highlight(h.text, ()), open_key=f"{turn}:r{i}")
+             for i, h in enumerate(answer.related, start=1)]
     return '<div class="src-note">未找到可直接回答的内容。可能相关：</div>' + "".join(cards)
 
 
@@ -156,4 +162,9 @@ a.cite-link { text-decoration: none !important; font-weight: 600; color: var(--c
 a.cite-link:hover { text-decoration: underline !important; }
 .kb-error { color: var(--error-text-color, #b91c1c); font-size: 0.9em; min-height: 1.4em; padding: 2px 4px; }
 .kb-hidden { display: none !important; }
+a.src-open { margin-left: auto; font-size: 0.85em; white-space: nowrap; color: var(--color-accent) !important; }
+.src-view { max-height: 520px; overflow-y: auto; }
+.src-view-head { font-weight: 600; margin-bottom: 6px; }
+.src-view-text { line-height: 1.8; white-space: normal; }
+.src-view-text mark { background: #fff3a3; color: inherit; }
 """
