@@ -91,6 +91,8 @@ class Settings:
     # Failed logins per user name within the window; past it the name is refused without checking the password.
     login_max_failures: int = 5
     login_window_s: float = 600.0
+    # Conversations kept per user in data_dir/history (the oldest go first).
+    history_keep: int = 200
 
     @property
     def chroma_dir(self) -> Path:

@@ -259,3 +259,17 @@ def test_a_card_opens_its_whole_article_with_the_quote_marked(served, page):  # 
     assert len(view.inner_text()) > len(card.locator(".src-text").inner_text())     # the article, not the passage
     sync_api.expect(page.get_by_role("button", name="下载原文件", exact=False)).to_be_visible()
     assert len(page.context.pages) == 1
+
+
+def test_history_survives_a_reload_and_is_restored(served, page):  # noqa: F811
+    _, url, _ = served
+    page.goto(url)
+    ask(page, "科教城有多少家高校？", 1)
+    page.reload()
+    sync_api.expect(page.locator("details.src-turn")).to_have_count(0)      # a new page: nothing on screen
+    page.get_by_text("历史对话").click()
+    page.get_by_label("已保存的对话（最近的在前）").click()
+    page.get_by_role("option").filter(has_text="科教城有多少家高校？").first.click()
+    page.get_by_role("button", name="恢复所选对话").click()
+    sync_api.expect(page.locator("details.src-turn > summary")).to_have_text(["问题 1：科教城有多少家高校？"])
+    sync_api.expect(page.locator("#cite-1-1")).to_have_count(1)

@@ -127,9 +127,10 @@ def build_app(kb, login: Login | None = None) -> gr.Blocks:
             editor = login.role(name) == "editor"
             role = ROLE_LABELS[login.role(name)]
             return (*library.refresh(), f"当前用户：**{name}**（{role}）" if name else "",
-                    *[gr.update(visible=editor) for _ in library.editor_only])
+                    chat.history.choices(request), *[gr.update(visible=editor) for _ in library.editor_only])
 
-        app.load(on_load, None, [*library.refreshed, who, *library.editor_only], api_visibility="private")
+        app.load(on_load, None, [*library.refreshed, who, chat.history.chosen, *library.editor_only],
+                 api_visibility="private")
     return app
 
 

@@ -11,10 +11,12 @@ import gradio as gr
 
 from kb.answer import Answer
 from kb.errors import KBError
+from kb.history import History
 from kb.retrieve import Filters
 
 from . import render
 from .conversation import Conversation
+from .history_panel import HistoryPanel, build_history_panel, remember
 from .source_view import build_source_view
 
 EXAMPLES = [
@@ -85,6 +87,7 @@ def stream_answer(kb, question: str, filters: Filters, history: list[str] = ()) 
 class ChatTab:
     conversation: gr.State     # this session's Conversation, shared with the 导出 tab
     docs: gr.Dropdown          # document filter; its choices are refreshed by the 文档库 tab
+    history: HistoryPanel      # the user's saved conversations; listed on page load
 
 
 # Clear the box the moment a question is sent, in the browser: the answer never touches what is typed next.
@@ -114,6 +117,7 @@ def build_chat_tab(kb) -> ChatTab:
             plain = gr.Textbox(label="最新回答", elem_classes="kb-hidden", show_label=False, container=False)
             plain_sources = gr.Textbox(label="回答及出处", elem_classes="kb-hidden", show_label=False, container=False)
             gr.Examples(EXAMPLES, inputs=[question], label="示例问题")
+            history_slot = gr.Column()
             with gr.Accordion("检索范围（可选）", open=False):
                 docs = gr.Dropdown(choices=doc_choices(kb), multiselect=True, label="只在这些文档中检索",
                                    allow_custom_value=True,
@@ -138,7 +142,7 @@ def build_chat_tab(kb) -> ChatTab:
                 render.answer_text(last[1]) if last else "",
                 render.answer_with_sources(*last) if last else "")
 
-    def ask(text, conv, doc_ids, kind_list, d_from, d_to):
+    def ask(text, conv, doc_ids, kind_list, d_from, d_to, request: gr.Request):
         text = (text or "").strip()
         if not text:                 # an Enter in an empty box is not a question
             yield (gr.skip(),) * 5
@@ -162,16 +166,20 @@ def build_chat_tab(kb) -> ChatTab:
                         yield view(conv, draft=(text, item))
                     else:
                         conv.add(text, item)
+                        message = remember(kb, history, conv, request)
             except KBError as err:
                 message = str(err)
         yield view(conv, message)
 
     inputs = [question, conversation, docs, kinds, date_from, date_to]
     outputs = [chatbot, sources, error, plain, plain_sources]
+    history = History.of(kb.settings)
+    with history_slot:
+        saved = build_history_panel(history, conversation, outputs, view)
     # trigger_mode="multiple": a question sent while another is answered waits its turn instead of being dropped.
-    send.click(ask, inputs, outputs, api_name="ask", js=SEND_JS, trigger_mode="multiple", show_progress="hidden")
-    question.submit(ask, inputs, outputs, api_visibility="private", js=SEND_JS, trigger_mode="multiple",
-                    show_progress="hidden")
+    for event, api in ((send.click, {"api_name": "ask"}), (question.submit, {"api_visibility": "private"})):
+        event(ask, inputs, outputs, js=SEND_JS, trigger_mode="multiple", show_progress="hidden", **api).then(
+            saved.choices, None, [saved.chosen], api_visibility="private")
     copy_answer.click(None, [plain], None, js=COPY_JS, api_visibility="private")
     copy_sources.click(None, [plain_sources], None, js=COPY_JS, api_visibility="private")
 
@@ -181,4 +189,4 @@ def build_chat_tab(kb) -> ChatTab:
 
     clear.click(reset, [conversation], outputs, api_visibility="private")
     chatbot.clear(reset, [conversation], outputs, api_visibility="private")
-    return ChatTab(conversation=conversation, docs=docs)
+    return ChatTab(conversation=conversation, docs=docs, history=saved)

@@ -19,6 +19,7 @@ class Conversation:
         self._serving = 0
         self._abandoned: set[int] = set()
         self._turn = threading.Condition()
+        self.history_id = ""                       # the file in kb.history this conversation is saved as
 
     def __deepcopy__(self, memo):      # gradio deep-copies a State's first value; a Condition cannot be copied
         return Conversation()
@@ -71,6 +72,21 @@ class Conversation:
             return list(self.pairs), [q for _, q in self.waiting]
 
     def clear(self) -> None:
-        """Forget the answered turns; questions still waiting are answered into the fresh conversation."""
+        """Forget the answered turns; questions still waiting are answered into the fresh conversation, which is
+        saved as a new entry of the history."""
         with self._turn:
             self.pairs = []
+            self.history_id = ""
+
+    def restore(self, pairs: list[tuple[str, Answer]], history_id: str) -> None:
+        """Continue a conversation from the history: its turns come back, later questions are added to it."""
+        with self._turn:
+            self.pairs = list(pairs)
+            self.history_id = history_id
+
+    def saved_as(self, new_id) -> tuple[str, list[tuple[str, Answer]]]:
+        """(the history id, creating one with new_id() the first time; the turns to save)."""
+        with self._turn:
+            if not self.history_id:
+                self.history_id = new_id()
+            return self.history_id, list(self.pairs)
