@@ -434,8 +434,9 @@ class KnowledgeBase:
             pass
 
     def search(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> list[Hit]:
+        from .filters import check
         question = self._checked_question(question)
-        filters = filters or Filters()
+        filters = check(filters, self.catalog.documents())      # a reversed range or unknown document: a KBError
         top_k = top_k or self.settings.top_k
         self._follow_other_writers()
         if self.bm25.problem():
@@ -503,14 +504,18 @@ class KnowledgeBase:
         fallback. on_token gets the model's raw text as it streams (before verification; LLM only).
         history: the conversation's previous questions, oldest first; a short follow-up (“那再次认定呢？”) is
         asked as the question it continues, and the answer notes that reading (“按上文理解为：…”)."""
+        from .filters import check, scope_note
         from .followup import NOTE, resolve
         question = self._checked_question(question)
+        filters = check(filters, self.catalog.documents())
         resolved = resolve(question, list(history))
         if resolved and len(resolved) > self.settings.max_question_chars:
             resolved = None
         answer = self._answer(resolved or question, filters, on_token)
         if resolved:
             answer = dataclasses.replace(answer, notes=(NOTE.format(resolved), *answer.notes))
+        if filters and not answer.answered:        # the answer may lie outside the filters: say so
+            answer = dataclasses.replace(answer, notes=(*answer.notes, scope_note(filters, self.catalog.documents())))
         return answer
 
     def _answer(self, question: str, filters: Filters | None, on_token: Callable[[str], None] | None):

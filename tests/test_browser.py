@@ -273,3 +273,30 @@ def test_history_survives_a_reload_and_is_restored(served, page):  # noqa: F811
     page.get_by_role("button", name="恢复所选对话").click()
     sync_api.expect(page.locator("details.src-turn > summary")).to_have_text(["问题 1：科教城有多少家高校？"])
     sync_api.expect(page.locator("#cite-1-1")).to_have_count(1)
+
+
+def test_active_filters_are_chips_and_a_refusal_offers_to_search_everything(served, page):  # noqa: F811
+    _, url, _ = served
+    page.goto(url)
+    page.get_by_text("检索范围（可选）").click()
+    page.get_by_label("政策文件").check()
+    chips = page.locator("#kb-filter-chips")
+    sync_api.expect(chips).to_contain_text("类型：政策文件")
+    page.get_by_label("起始日期").fill("2025年")
+    page.get_by_label("截止日期").fill("2024年")
+    page.get_by_label("截止日期").press("Tab")
+    sync_api.expect(chips).to_contain_text("起始日期 2025 晚于截止日期 2024")
+    page.get_by_label("起始日期").fill("")
+    page.get_by_label("截止日期").fill("")
+    page.get_by_label("截止日期").press("Tab")
+    sync_api.expect(chips).not_to_contain_text("晚于")
+    box = page.get_by_placeholder("请输入问题，回车发送")
+    box.fill(FIRST)
+    box.press("Enter")
+    sync_api.expect(page.get_by_text("以上是在限定范围内检索的结果", exact=False).first).to_be_visible()
+    everything = page.get_by_role("button", name="清除筛选，在全部文档中重新检索上一问")
+    everything.click()
+    sync_api.expect(page.locator("#cite-2-1")).to_have_count(1)
+    sync_api.expect(chips).not_to_contain_text("政策文件")
+    sync_api.expect(everything).to_be_hidden()
+    assert page.locator("details.src-turn > summary").first.inner_text() == f"问题 2：{FIRST}"

@@ -14,7 +14,7 @@ from kb.settings import Settings  # noqa: E402
 
 from starlette.middleware import Middleware  # noqa: E402
 
-from . import page, render  # noqa: E402
+from . import filter_bar, page, render  # noqa: E402
 from .auth import ROLE_LABELS, Login, parse_users  # noqa: E402
 from .chat import build_chat_tab  # noqa: E402
 from .export_tab import build_export_tab  # noqa: E402
@@ -26,7 +26,7 @@ TITLE = "常州科技知识库"
 FONTS = ["PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Zen Hei", "ui-sans-serif", "system-ui",
          "sans-serif"]
 MONO_FONTS = ["ui-monospace", "Consolas", "monospace"]
-CSS = render.CSS + """
+CSS = render.CSS + filter_bar.CSS + """
 .app-header h1 { margin-bottom: 0; }
 .app-header { align-items: flex-start; }
 footer { display: none !important; }
@@ -107,7 +107,9 @@ def login_for(settings: Settings) -> Login:
 
 def build_app(kb, login: Login | None = None) -> gr.Blocks:
     login = login or login_for(kb.settings)
-    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
+    # delete_cache: what gradio copies into its temp folder for the browser (exports, a document's original for
+    # 下载原文件, page images) is deleted after an hour, so no copy of a removed document stays for long.
+    with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(1800, 3600)) as app:
         with gr.Row(elem_classes="app-header"):
             gr.Markdown(f"# {TITLE}\n科技期刊、政策文件与新闻报道的检索问答：每个回答都标注出处，点击 [1] [2] 可查看原文。")
             who = gr.Markdown("", visible=bool(login.users))

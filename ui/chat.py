@@ -2,20 +2,22 @@
 from __future__ import annotations
 
 import queue
-import re
 import threading
 from dataclasses import dataclass
 from typing import Iterator
 
 import gradio as gr
 
+from kb import filters as kb_filters
 from kb.answer import Answer
 from kb.errors import KBError
+from kb.filters import KIND_LABELS
 from kb.history import History
 from kb.retrieve import Filters
 
 from . import render
 from .conversation import Conversation
+from .filter_bar import build_filter_bar, chips_html, make_filters, refused_under_filters
 from .history_panel import HistoryPanel, build_history_panel, remember
 from .source_view import build_source_view
 
@@ -25,34 +27,9 @@ EXAMPLES = [
     "2024年常州科教城将实施哪“四大工程”？",
     "智能制造龙城实验室进展如何？",
 ]
-KIND_CHOICES = [(label, kind) for kind, label in render.KIND_LABELS.items()]
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-# 2023年3月 / 2023年3月5日 / 2023/3 / 2023.03: what staff type; the filter wants 2023-03.
-_TYPED_DATE = re.compile(r"^(\d{4})\s*(?:[年/.\-]\s*(\d{1,2})\s*(?:[月/.\-]\s*(?:(\d{1,2})\s*日?)?)?)?\s*年?$")
-
-
-def normalise_date(value: str) -> str:
-    """'2023年3月' -> '2023-03'; a value that is no date raises ValueError with a Chinese message."""
-    value = (value or "").strip()
-    m = _TYPED_DATE.match(value)
-    if value and m:
-        year, month, day = m.groups()
-        parts = [year] + [f"{int(x):02d}" for x in (month, day) if x]
-        value = "-".join(parts)
-        if (month and not 1 <= int(month) <= 12) or (day and not 1 <= int(day) <= 31):
-            value = m.group(0)
-    if value and not _DATE.match(value):
-        raise ValueError(f"日期“{value}”格式不对，请写成 2021、2021-06、2021-06-30 或 2021年6月")
-    return value
-
-
+KIND_CHOICES = [(label, kind) for kind, label in KIND_LABELS.items()]
 def doc_choices(kb) -> list[tuple[str, str]]:
     return [(f"{d['title']}（{d['date']}）" if d["date"] else d["title"], d["doc_id"]) for d in kb.documents()]
-
-
-def make_filters(docs, kinds, date_from: str, date_to: str) -> Filters:
-    return Filters(doc_ids=tuple(docs or ()), kinds=tuple(kinds or ()), date_from=normalise_date(date_from),
-                   date_to=normalise_date(date_to))
 
 
 def stream_answer(kb, question: str, filters: Filters, history: list[str] = ()) -> Iterator[str | Answer]:
@@ -105,11 +82,14 @@ def build_chat_tab(kb) -> ChatTab:
         with gr.Column(scale=3):
             chatbot = gr.Chatbot(label="对话", height=520, buttons=["copy"], feedback_options=None,
                                  placeholder="请输入问题，例如：首次认定高企奖励多少？回答中的 [1] [2] 可点击查看原文出处。")
+            chips, clear_filters = build_filter_bar(kb)
             with gr.Row():
                 question = gr.Textbox(label="问题", show_label=False, placeholder="请输入问题，回车发送", scale=5, lines=1,
                                       max_lines=4, autofocus=True, elem_id="kb-question")
                 send = gr.Button("提问", variant="primary", scale=1, min_width=80)
             error = gr.HTML(render.error_html(""), elem_id="kb-error-line")
+            search_all = gr.Button("清除筛选，在全部文档中重新检索上一问", size="sm", visible=False)
+            retry = gr.Textbox(elem_classes="kb-hidden", show_label=False, container=False)
             with gr.Row():
                 copy_answer = gr.Button("复制最新回答", size="sm")
                 copy_sources = gr.Button("复制回答及出处", size="sm")
@@ -147,9 +127,10 @@ def build_chat_tab(kb) -> ChatTab:
         if not text:                 # an Enter in an empty box is not a question
             yield (gr.skip(),) * 5
             return
+        filters = make_filters(doc_ids, kind_list, d_from, d_to)
         try:
-            filters = make_filters(doc_ids, kind_list, d_from, d_to)
-        except ValueError as err:
+            kb_filters.check(filters, kb.documents())      # a bad date or range: the line, and no turn
+        except KBError as err:
             yield gr.skip(), gr.skip(), render.error_html(str(err)), gr.skip(), gr.skip()
             return
         ticket = conv.take_ticket(text)
@@ -176,10 +157,32 @@ def build_chat_tab(kb) -> ChatTab:
     history = History.of(kb.settings)
     with history_slot:
         saved = build_history_panel(history, conversation, outputs, view)
+    filter_inputs = [docs, kinds, date_from, date_to]
+
+    def after_answer(conv, doc_ids, kind_list, d_from, d_to, request: gr.Request):
+        """The history list gains the turn; a refusal under filters offers to search everything."""
+        offer = refused_under_filters(conv, doc_ids, kind_list, d_from, d_to)
+        return saved.choices(request), gr.update(visible=offer)
+
     # trigger_mode="multiple": a question sent while another is answered waits its turn instead of being dropped.
     for event, api in ((send.click, {"api_name": "ask"}), (question.submit, {"api_visibility": "private"})):
         event(ask, inputs, outputs, js=SEND_JS, trigger_mode="multiple", show_progress="hidden", **api).then(
-            saved.choices, None, [saved.chosen], api_visibility="private")
+            after_answer, [conversation, *filter_inputs], [saved.chosen, search_all], api_visibility="private")
+
+    def show_chips(*values):
+        html, active = chips_html(kb, *values)
+        return html, gr.update(visible=active)
+
+    def no_filters(conv):
+        pairs = conv.snapshot()[0]
+        return (pairs[-1][0] if pairs else "", [], [], "", "", *show_chips([], [], "", ""), gr.update(visible=False))
+
+    for event in (docs.change, kinds.change, date_from.blur, date_to.blur, date_from.submit, date_to.submit):
+        event(show_chips, filter_inputs, [chips, clear_filters], api_visibility="private", show_progress="hidden")
+    cleared = [retry, *filter_inputs, chips, clear_filters, search_all]
+    clear_filters.click(no_filters, [conversation], cleared, api_visibility="private")
+    search_all.click(no_filters, [conversation], cleared, api_name="search_all").then(
+        ask, [retry, conversation, *filter_inputs], outputs, show_progress="hidden", api_visibility="private")
     copy_answer.click(None, [plain], None, js=COPY_JS, api_visibility="private")
     copy_sources.click(None, [plain_sources], None, js=COPY_JS, api_visibility="private")
 

@@ -8,11 +8,11 @@ from typing import Callable
 import gradio as gr
 
 from kb.errors import KBError
+from kb.filters import KIND_LABELS
 from kb.library import STATUS_LABELS
 
 from .auth import EDITOR_ONLY
 from .chat import doc_choices
-from .render import KIND_LABELS
 from .uploads import store_uploads
 
 DOC_HEADERS = ["标题", "期号", "日期", "类型", "片段数", "状态", "入库时间", "文档编号"]

@@ -6,9 +6,9 @@ import re
 
 from kb.answer import Answer
 from kb.export import remarks, where
+from kb.filters import KIND_LABELS
 from kb.retrieve import Hit
 
-KIND_LABELS = {"magazine": "期刊", "policy": "政策文件", "news": "新闻报道"}
 _MARKER = re.compile(r"\[(\d+)\]")
 _THINKING = re.compile(r"<think>.*?(</think>|$)", re.S)     # a reasoning model's scratchpad, finished or not
 
