@@ -97,7 +97,7 @@ def test_answer_markers_link_to_their_citation_and_quotes_are_marked():
 
 
 def test_upload_names_are_sanitised_and_limits_enforced(tmp_path):
-    from ui.uploads import safe_name, store_uploads
+    from kb.uploads import safe_name, store_uploads
     assert safe_name("../../etc/passwd.TXT") == "passwd.txt"
     assert safe_name("C:\\Users\\x\\政策 汇编;rm -rf.PDF") == "政策_汇编_rm_-rf.pdf"
     assert safe_name("...") == "文档"
@@ -502,3 +502,22 @@ def test_long_and_empty_questions(served):
     client.predict("", [], [], "", "", api_name="/ask")
     chat, *_ = client.predict("常州科教城成立多少年了？", [], [], "", "", api_name="/ask")
     assert len(chat) == 4                                       # two turns: the empty ones were no questions
+
+
+def test_the_upload_lifecycle_lives_in_kb(tmp_path):
+    from kb.uploads import upload
+    settings = load_settings(env={"KB_DATA_DIR": str(tmp_path / "data")})
+    kb = KnowledgeBase(settings, embedder=HashEmbedding())
+    temp = tmp_path / "gradio"
+    temp.mkdir()
+    good, twin, bad = temp / "简报.txt", temp / "简报副本.txt", temp / "表.xlsx"
+    good.write_text("未来实验室简报\n\n" + UPLOADED_FACT + "\n", encoding="utf-8")
+    twin.write_text(good.read_text(encoding="utf-8"), encoding="utf-8")
+    bad.write_bytes(b"PK\x03\x04")
+    results = {r.name: r for r in upload(kb, [str(good), str(twin), str(bad)])}
+    assert results["简报.txt"].status == "成功" and results["简报副本.txt"].status == "重复"
+    assert results["表.xlsx"].status == "失败" and "不支持的文件类型" in results["表.xlsx"].message
+    assert list(temp.iterdir()) == []                                   # the server's copies are gone
+    assert [p.name for p in settings.uploads_dir.iterdir()] == ["简报.txt"]  # refused and duplicate: no copy
+    kb.remove("简报.txt")
+    assert list(settings.uploads_dir.iterdir()) == []                   # removing the document removes its copy

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import gradio as gr
@@ -10,10 +9,10 @@ import gradio as gr
 from kb.errors import KBError
 from kb.filters import KIND_LABELS
 from kb.library import STATUS_LABELS
+from kb.uploads import upload as upload_files
 
 from .auth import EDITOR_ONLY
 from .chat import doc_choices
-from .uploads import store_uploads
 
 DOC_HEADERS = ["标题", "期号", "日期", "类型", "片段数", "状态", "入库时间", "文档编号"]
 RESULT_HEADERS = ["文件", "结果", "说明"]
@@ -57,14 +56,6 @@ def refuse_readers(login, request) -> None:
         raise gr.Error(EDITOR_ONLY, title="没有权限")
 
 
-def discard_unindexed(kb, stored) -> None:
-    """An upload that was not indexed (unreadable, a duplicate) leaves no copy behind in the uploads folder."""
-    kept = {Path(d["path"]).resolve() for d in kb.documents() if d.get("path")}
-    for path in stored:
-        if path.resolve() not in kept:
-            path.unlink(missing_ok=True)
-
-
 def build_library_tab(kb, doc_filter: gr.Dropdown, login=None) -> LibraryTab:
     limit = kb.settings.max_file_mb
     summary_md = gr.Markdown(summary(kb))
@@ -88,12 +79,11 @@ def build_library_tab(kb, doc_filter: gr.Dropdown, login=None) -> LibraryTab:
         refuse_readers(login, request)
         if not paths:
             return [["", "未上传", "请先选择要上传的文件"]], None
-        stored, rejected = store_uploads(list(paths), kb.settings.uploads_dir, limit, discard_sources=True)
-        rows = [[r.name, "失败", f"{r.name}：{r.reason}"] for r in rejected]
-        if stored:
-            rows += run_ingest(kb, stored, progress)
-            discard_unindexed(kb, stored)
-        return rows, None
+        def report(done, total, name):
+            progress((done, total), desc=f"正在索引 {name}" if name else "索引完成", unit="个文件")
+
+        # kb.uploads owns the files from here: checks, safe names, copies, indexing, and deleting what is not kept.
+        return [[r.name, r.status, r.message] for r in upload_files(kb, list(paths), report)], None
 
     def on_remove(doc_id, request: gr.Request):
         refuse_readers(login, request)
