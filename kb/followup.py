@@ -48,3 +48,34 @@ def resolve(question: str, history: Sequence[str]) -> str | None:
     previous = history[-1]
     earlier = resolve(previous, history[-4:-1])
     return rewrite(follow, earlier or previous)
+
+
+# -- with an LLM: a rewrite prompt (kb.llm_answer.llm_rewrite sends it) -------------------------------------------
+_PRONOUN = re.compile(r"它|它们|其|该|此|这|那|上述|前者|后者|同样|也")
+SHORT = 8              # a question this short leans on the conversation even without 那/呢/它
+REWRITE_PROMPT = ("你负责把对话中的追问改写成一个完整、独立的问题，供知识库检索。只用此前问题中的主语、对象、时间等补全"
+                  "当前问题省略的部分，不要回答问题，不要加入对话中没有的内容。只输出改写后的问题本身，一行，不加解释。"
+                  "如果当前问题本身已经完整，原样输出。")
+
+
+def leans_on_context(question: str) -> bool:
+    """Whether a question may need the conversation to be understood (worth a rewrite request)."""
+    text = question.strip()
+    return core(text) is not None or len(text) <= SHORT or bool(_PRONOUN.search(text))
+
+
+def rewrite_messages(question: str, history: Sequence[str]) -> list[dict]:
+    earlier = "\n".join(f"{i}. {q}" for i, q in enumerate(history[-4:], start=1))
+    user = f"此前的问题：\n{earlier}\n\n当前问题：{question}\n\n改写后的问题："
+    return [{"role": "system", "content": REWRITE_PROMPT}, {"role": "user", "content": user}]
+
+
+def clean_rewrite(reply: str, question: str, limit: int) -> str | None:
+    """The model's rewrite as a question, or None when it is empty, too long, or the question unchanged."""
+    lines = [ln.strip() for ln in re.sub(r"<think>.*?</think>", "", reply or "", flags=re.S).splitlines() if ln.strip()]
+    if not lines:
+        return None
+    text = re.sub(r"^(改写后的问题|改写|问题)[:：]\s*", "", lines[0]).strip("“”\"'「」 ")
+    if not text or len(text) > limit or text == question.strip():
+        return None
+    return text

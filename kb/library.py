@@ -505,10 +505,14 @@ class KnowledgeBase:
         history: the conversation's previous questions, oldest first; a short follow-up (“那再次认定呢？”) is
         asked as the question it continues, and the answer notes that reading (“按上文理解为：…”)."""
         from .filters import check, scope_note
-        from .followup import NOTE, resolve
+        from .followup import NOTE, leans_on_context, resolve
         question = self._checked_question(question)
         filters = check(filters, self.catalog.documents())
-        resolved = resolve(question, list(history))
+        history = list(history)
+        resolved = resolve(question, history)
+        if self.settings.llm_url and history and leans_on_context(question):
+            from .llm_answer import llm_rewrite       # the model reads the conversation; the rules are the fallback
+            resolved = llm_rewrite(question, history, self.settings) or resolved
         if resolved and len(resolved) > self.settings.max_question_chars:
             resolved = None
         answer = self._answer(resolved or question, filters, on_token)

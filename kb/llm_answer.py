@@ -197,3 +197,15 @@ def llm_answer(question: str, hits: list[Hit], settings: Settings,
     return Answer(question, shown, True, _citations([(s, c) for s, c in checked if c in visible], hits),
                   related=tuple(hits), answerer="llm", coverage=coverage, notes=notes,
                   verification=tuple(c for _, c in checked))
+
+
+# -- follow-up rewrite --------------------------------------------------------------
+def llm_rewrite(question: str, history: list[str], settings: Settings) -> str | None:
+    """The question rewritten by the model to stand on its own (kb.followup's prompt), or None when the model is
+    unavailable or gives nothing usable; the caller then keeps the rule-based reading."""
+    from .followup import clean_rewrite, rewrite_messages
+    try:
+        reply = generate(build_client(settings), rewrite_messages(question, history), settings.llm_timeout)
+    except LLMUnavailable:
+        return None
+    return clean_rewrite(reply, question, settings.max_question_chars)

@@ -155,12 +155,47 @@ def _format_explain(answer) -> str:
     return "\n".join(lines)
 
 
+class _Session:
+    """`kb ask --session NAME`: the named conversation's questions are the context of the next one (a follow-up
+    like “那再次认定呢？” is read against them), and each answer is added to it (kb.history, user 命令行)."""
+
+    USER = "命令行"
+
+    def __init__(self, kb, name: str):
+        import hashlib
+        from kb.errors import KBError
+        from kb.history import History
+        from kb.library import read_only_error
+        if kb.read_only:
+            raise read_only_error(kb.settings.data_dir)
+        self.history = History.of(kb.settings)
+        self.id = "cli-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+        try:
+            self.pairs = self.history.load(self.USER, self.id)
+        except KBError:
+            self.pairs = []           # a new session
+
+    def questions(self) -> list[str]:
+        return [q for q, _ in self.pairs]
+
+    def add(self, question: str, answer) -> None:
+        self.pairs.append((question, answer))
+        self.history.save(self.USER, self.id, self.pairs)
+
+
 def cmd_ask(args) -> int:
     kb = _kb()
+    session = _Session(kb, args.session) if args.session else None
+
+    def ask(question, **kw):
+        answer = kb.ask(question, filters=_filters(args), history=session.questions() if session else (), **kw)
+        if session:
+            session.add(question, answer)
+        return answer
 
     def handle(qid, question):
         if args.json or args.batch:
-            _print_json({"id": qid, **kb.ask(question, filters=_filters(args)).to_json(explain=args.explain)})
+            _print_json({"id": qid, **ask(question).to_json(explain=args.explain)})
             return
         streamed: list[str] = []        # the LLM's draft, printed as it arrives; then the checked answer
 
@@ -169,7 +204,7 @@ def cmd_ask(args) -> int:
             sys.stdout.write(token)
             sys.stdout.flush()
 
-        answer = kb.ask(question, filters=_filters(args), on_token=on_token)
+        answer = ask(question, on_token=on_token)
         same = bool(streamed) and "".join(streamed).strip() == answer.text
         if streamed:
             print("\n" if same else "\n\n最终回答：")
@@ -312,6 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--explain", action="store_true",
                            help="列出每个问题部分的类型、候选句及其特征和得分、拒答原因（KB_ANSWERER=fitted）")
+            p.add_argument("--session", metavar="NAME",
+                           help="会话名：同名会话中之前的问题作为上下文，追问（如“那再次认定呢？”）按上文理解")
         p.set_defaults(func=func)
 
     p = sub.add_parser("serve", help="启动网页版（Gradio）")
