@@ -467,6 +467,7 @@ def test_login_is_throttled_over_http(served_roles):
         assert attempt("guess") == 400
     checked = login.checked
     assert attempt("pw2") == 400 and login.checked == checked      # the 6th is refused without a check
+    assert len(login.failures[("bo", "127.0.0.1")]) == 5             # counted for this name at this address
 
 
 def test_a_follow_up_is_read_against_the_sessions_previous_question(served):
@@ -521,3 +522,27 @@ def test_the_upload_lifecycle_lives_in_kb(tmp_path):
     assert [p.name for p in settings.uploads_dir.iterdir()] == ["简报.txt"]  # refused and duplicate: no copy
     kb.remove("简报.txt")
     assert list(settings.uploads_dir.iterdir()) == []                   # removing the document removes its copy
+
+
+def test_failed_logins_count_per_name_and_address():
+    from ui.auth import CLIENT_ADDRESS, NAME_CEILING, Login, User
+    now = [0.0]
+    login = Login([User("amy", "pw1")], max_failures=5, window_s=600, clock=lambda: now[0])
+
+    def attempt(address, password):
+        token = CLIENT_ADDRESS.set(address)
+        try:
+            return login("amy", password)
+        finally:
+            CLIENT_ADDRESS.reset(token)
+
+    for _ in range(5):
+        assert not attempt("10.0.0.9", "guess")
+    checked = login.checked
+    assert not attempt("10.0.0.9", "pw1") and login.checked == checked       # that address is refused unchecked
+    assert attempt("10.0.0.2", "pw1")                                        # amy at her own desk still logs in
+    for i in range(5 * NAME_CEILING - 5):                                    # guesses spread over many machines
+        attempt(f"10.1.0.{i}", "guess")
+    assert not attempt("10.0.0.2", "pw1")                                    # now the name is locked everywhere
+    now[0] += 601
+    assert attempt("10.0.0.2", "pw1")

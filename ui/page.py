@@ -43,12 +43,16 @@ def localise(html: bytes) -> bytes:
 
 
 class ChinesePage:
-    """ASGI middleware: rewrite gradio's HTML pages (the app and its login page) as they leave the server."""
+    """ASGI middleware: rewrite gradio's HTML pages (the app and its login page) as they leave the server; note
+    each request's client address for the login throttle."""
 
     def __init__(self, app):
         self.app = app
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":       # for login throttling per address (ui.auth.Login)
+            from .auth import CLIENT_ADDRESS
+            CLIENT_ADDRESS.set((scope.get("client") or ("",))[0] or "")
         if scope["type"] != "http" or scope.get("method") != "GET":
             return await self.app(scope, receive, send)
         start, body = {}, []
