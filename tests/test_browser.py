@@ -300,3 +300,36 @@ def test_active_filters_are_chips_and_a_refusal_offers_to_search_everything(serv
     sync_api.expect(chips).not_to_contain_text("政策文件")
     sync_api.expect(everything).to_be_hidden()
     assert page.locator("details.src-turn > summary").first.inner_text() == f"问题 2：{FIRST}"
+
+
+@pytest.fixture(scope="module")
+def served_magazine(tmp_path_factory):
+    import shutil
+    from kb.library import KnowledgeBase
+    from kb.settings import load_settings
+    from conftest import CORPUS, HashEmbedding
+    from test_ui import _free_port
+    from ui.app import build_app, launch_options
+    root = tmp_path_factory.mktemp("magazine")
+    (root / "corpus").mkdir()
+    shutil.copy(CORPUS / "changzhou-keji-2023-03.txt", root / "corpus")
+    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(root / "corpus")})
+    kb = KnowledgeBase(settings, embedder=HashEmbedding())
+    assert [e.status for e in kb.ingest([root / "corpus"])] == ["ok"]
+    app = build_app(kb)
+    port = _free_port()
+    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+                       **launch_options(settings))
+    yield f"http://127.0.0.1:{port}/"
+    app.close()
+
+
+def test_a_follow_up_that_means_nothing_alone_is_answered_from_the_conversation(served_magazine, page):
+    page.goto(served_magazine)
+    ask(page, "首次认定为独角兽企业奖励多少？", 1)
+    sync_api.expect(page.locator("#cite-1-1")).to_contain_text("奖励最高200万元")
+    ask(page, "潜在的呢？", 2)
+    answer = page.locator('a.cite-link[href="#cite-2-1"]').locator("xpath=ancestor::*[contains(@class,'message')][1]")
+    sync_api.expect(answer).to_contain_text("潜在独角兽企业的，奖励最高50万元")
+    sync_api.expect(answer).to_contain_text("按上文理解为：")
+    sync_api.expect(page.locator("#cite-2-1 mark")).to_contain_text("潜在独角兽")
