@@ -88,3 +88,12 @@ def test_the_page_shows_the_same_lines(served):  # noqa: F811
     assert "知识库中没有文档“随便写的”" in error and chat == {"__type__": "update"}
     chat, *_ = client.predict("高新技术企业净增多少家？", [], ["policy"], "", "", api_name="/ask")
     assert "以上是在限定范围内检索的结果（类型：政策文件）" in chat[-1]["content"][0]["text"]
+
+
+def test_chips_show_filters_and_problems_as_text(small_kb):
+    from ui.filter_bar import chips_html
+    shown, active = chips_html(small_kb, ['<img src=x onerror="alert(1)">'], ["policy"], "", "")
+    assert active and "kb-chip-bad" in shown and "&lt;img src=x" in shown and "<img" not in shown
+    shown, active = chips_html(small_kb, [small_kb.documents()[0]["doc_id"]], ["policy"], "2023年3月", "")
+    assert f"文档：{small_kb.documents()[0]['title']}" in shown and "类型：政策文件" in shown and "日期：2023-03 至 不限" in shown
+    assert chips_html(small_kb, [], [], "", "") == ('<div class="kb-chips"></div>', False)
