@@ -28,6 +28,8 @@ EXAMPLES = [
     "智能制造龙城实验室进展如何？",
 ]
 KIND_CHOICES = [(label, kind) for kind, label in KIND_LABELS.items()]
+
+
 def doc_choices(kb) -> list[tuple[str, str]]:
     return [(f"{d['title']}（{d['date']}）" if d["date"] else d["title"], d["doc_id"]) for d in kb.documents()]
 
