@@ -91,6 +91,8 @@ class CachedEmbedding(BaseEmbedding):
     """Passage vectors go through the cache; queries are cheap and are not cached."""
 
     _cache: EmbeddingCache | None = PrivateAttr(default=None)
+    _recent: dict = PrivateAttr(default_factory=dict)
+    _recent_lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     def attach_cache(self, cache: EmbeddingCache | None) -> "CachedEmbedding":
         self._cache = cache
@@ -100,7 +102,16 @@ class CachedEmbedding(BaseEmbedding):
         raise NotImplementedError
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return self._embed([query], True)[0]
+        # Search embeds the question and the answerer embeds it again as the question's part: remember a few.
+        with self._recent_lock:
+            vector = self._recent.get(query)
+        if vector is None:
+            vector = self._embed([query], True)[0]
+            with self._recent_lock:
+                self._recent[query] = vector
+                while len(self._recent) > 64:
+                    self._recent.pop(next(iter(self._recent)))
+        return vector
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)

@@ -149,7 +149,7 @@ def _format_explain(answer) -> str:
         state = "已回答" if e.answered else f"拒答：{e.reason}"
         lines.append(f"· {e.part}（类型 {e.kind}，可答概率 {e.answerable:.2f}，{state}）")
         for q in e.top:
-            top = sorted(q.features, key=lambda kv: -abs(kv[1]))[:6]
+            top = sorted((kv for kv in q.features if kv[1] == kv[1]), key=lambda kv: -abs(kv[1]))[:6]
             lines.append(f"    {q.score:.3f} {q.text[:60]}")
             lines.append("      " + " ".join(f"{k}={v:.2f}" for k, v in top))
     return "\n".join(lines)
