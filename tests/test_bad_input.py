@@ -16,26 +16,20 @@ from kb.library import KnowledgeBase
 from kb.retrieve import Filters
 from kb.settings import load_settings
 
-from conftest import ROOT
+from conftest import ROOT, pdf_pages
 
 pytest.importorskip("reportlab")
 from reportlab.lib.pagesizes import A4                      # noqa: E402
-from reportlab.pdfbase import pdfmetrics                    # noqa: E402
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont       # noqa: E402
 from reportlab.pdfgen import canvas                         # noqa: E402
+
+pytestmark = pytest.mark.integration
 
 A_TEXT = "常州科教城获评中国最佳创业园区第一名。\n\n科教城集聚各类研发机构，孵化科技企业超过三千家。"
 POLICY_TEXT = "第一条 对首次认定的高新技术企业奖励20万元。\n\n第二条 对再次认定的高新技术企业奖励10万元。"
 
 
 def _text_pdf(path: Path, encrypt: str | None = None) -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    c = canvas.Canvas(str(path), pagesize=A4, encrypt=encrypt)
-    c.setFont("STSong-Light", 12)
-    for i in range(20):
-        c.drawString(72, 780 - i * 20, f"常州市科技局发布第{i}条科技创新政策，支持高新技术企业发展。")
-    c.showPage()
-    c.save()
+    pdf_pages(path, [[f"常州市科技局发布第{i}条科技创新政策，支持高新技术企业发展。" for i in range(20)]], encrypt)
 
 
 def _rectangle_pdf(path: Path) -> None:

@@ -1,4 +1,8 @@
+import pytest
+
 from ingest.clean import paragraphs, is_furniture
+
+pytestmark = pytest.mark.unit
 
 
 def test_hard_wrapped_lines_join_without_spaces():

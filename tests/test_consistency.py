@@ -19,6 +19,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 from kb.catalog import STAGING_PREFIX
 from kb.embeddings import HashEmbedding
 from kb.library import KnowledgeBase
@@ -26,6 +28,8 @@ from kb.retrieve import Filters
 from kb.settings import load_settings
 
 from conftest import ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 CYCLES = 20
 N_FILES = 6

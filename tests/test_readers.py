@@ -2,6 +2,8 @@ import pytest
 
 from ingest import IngestError, parse_file
 
+pytestmark = pytest.mark.unit
+
 
 def test_gbk_text_is_decoded(tmp_path):
     path = tmp_path / "gbk.txt"
