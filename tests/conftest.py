@@ -14,16 +14,21 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+from hash_embedding import HashEmbedding, register  # HashEmbedding re-exported for the tests
 
-from kb.embeddings import HashEmbedding  # noqa: E402,F401  (re-exported: tests import it from conftest)
-
-ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+KB_CLI = TESTS / "kb_cli.py"          # `kb` with the hash embedder registered, for subprocess tests
 CORPUS = ROOT / "corpus"
 
 _real_connect = socket.socket.connect
 _real_create_connection = socket.create_connection
+
+
+def pytest_configure(config):
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    register()                   # embed_backend "hash" (KB_EMBED_BACKEND=hash) for in-process tests
 
 
 def _is_loopback(address) -> bool:

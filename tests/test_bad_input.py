@@ -1,6 +1,6 @@
 """Bad input through `kb ingest`: a clear Chinese message per file, a non-zero exit code, and an index left exactly
 as it was (documents, catalog chunk ids, Chroma ids, BM25 ids). The CLI's main() runs in-process for speed; one
-subprocess run checks the real exit status. Embeddings: the hidden hash backend (KB_EMBED_BACKEND=hash)."""
+subprocess run checks the real exit status. Embeddings: the test suite's hash backend (KB_EMBED_BACKEND=hash)."""
 from __future__ import annotations
 
 import random
@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 
 from kb.cli.main import main
-from kb.embeddings import HashEmbedding
 from kb.library import KnowledgeBase
 from kb.retrieve import Filters
 from kb.settings import load_settings
 
-from conftest import ROOT, pdf_pages
+from conftest import KB_CLI, ROOT, HashEmbedding, pdf_pages
 
 pytest.importorskip("reportlab")
 from reportlab.lib.pagesizes import A4                      # noqa: E402
@@ -209,7 +208,7 @@ def test_cli_exit_status_for_a_mixed_batch(tmp_path, indexed, data_dir):
     (folder / "new.txt").write_text("钟楼区推动老工业区转型升级。", encoding="utf-8")
     env = {"KB_DATA_DIR": str(data_dir), "KB_EMBED_BACKEND": "hash", "PATH": "/usr/bin:/bin",
            "HOME": str(tmp_path), "ANONYMIZED_TELEMETRY": "False"}
-    out = subprocess.run([sys.executable, "-m", "kb.cli.main", "ingest", "-q", str(folder)], cwd=ROOT, env=env,
+    out = subprocess.run([sys.executable, str(KB_CLI), "ingest", "-q", str(folder)], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "[失败] empty.txt：文件为空" in out.stdout and "[成功] new.txt：" in out.stdout

@@ -14,13 +14,12 @@ from pathlib import Path
 import pytest
 
 from kb.cli.main import main
-from kb.embeddings import HashEmbedding
 from kb.errors import KBError
 from kb.library import KnowledgeBase
 from kb.retrieve import Filters
 from kb.settings import load_settings
 
-from conftest import CORPUS, free_port
+from conftest import CORPUS, HashEmbedding, free_port
 
 CHROMA = shutil.which("chroma") or shutil.which("chroma", path=str(Path(sys.executable).parent))
 pytestmark = [pytest.mark.integration, pytest.mark.slow,

@@ -8,7 +8,7 @@ import pytest
 from kb.library import KnowledgeBase
 from kb.settings import load_settings
 
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, KB_CLI, ROOT
 
 
 def _kb(data_dir, embedder):
@@ -156,7 +156,7 @@ def test_reader_process_sees_vectors_another_process_wrote(tmp_path, data_dir):
     env = {"KB_DATA_DIR": str(data_dir), "KB_EMBED_BACKEND": "hash", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     first = tmp_path / "first.txt"
     first.write_text("常州科教城获评中国最佳创业园区第一名。", encoding="utf-8")
-    cli = [sys.executable, "-m", "kb.cli.main", "ingest"]
+    cli = [sys.executable, str(KB_CLI), "ingest"]
     assert subprocess.run(cli + [str(first)], cwd=ROOT, env=env, capture_output=True, timeout=120).returncode == 0
     reader = KnowledgeBase(load_settings(env={"KB_DATA_DIR": str(data_dir), "KB_EMBED_BACKEND": "hash"}))
     assert reader.search("最佳创业园区")[0].doc_id == "first.txt"        # the reader's store is open now

@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 
 from kb.cli.main import main
-from kb.embeddings import HashEmbedding
 from kb.errors import KBError
 from kb.library import KnowledgeBase
 from kb.retrieve import Filters
 from kb.settings import load_settings
 
-from conftest import pdf_pages
+from conftest import KB_CLI, TESTS, HashEmbedding, pdf_pages
 
 A_TEXT = "常州科教城获评中国最佳创业园区第一名。\n\n科教城集聚各类研发机构，孵化科技企业超过三千家。"
 
@@ -221,7 +220,7 @@ def _ingest_measured(paths, data_dir, tmp_path, **env) -> tuple[int, str, float,
              "print(p.stdout + p.stderr)")
     environ = {"KB_DATA_DIR": str(data_dir), "KB_EMBED_BACKEND": "hash", "PATH": "/usr/bin:/bin",
                "HOME": str(tmp_path), "ANONYMIZED_TELEMETRY": "False", **env}
-    done = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "kb.cli.main", "ingest", "-q",
+    done = subprocess.run([sys.executable, "-c", probe, sys.executable, str(KB_CLI), "ingest", "-q",
                            *map(str, paths)], capture_output=True, text=True, env=environ, timeout=120)
     first, _, output = done.stdout.partition("\n")
     rc, seconds, peak_kb = first.split()
@@ -536,12 +535,13 @@ def _stores_elsewhere(data_dir: Path) -> tuple:
     import subprocess
     import sys
     code = ("import json; from kb.library import KnowledgeBase; from kb.settings import load_settings; "
-            "from kb.embeddings import HashEmbedding; "
+            "from hash_embedding import HashEmbedding; "
             "kb = KnowledgeBase(load_settings(), embedder=HashEmbedding(), create=False); "
             "print(json.dumps([sorted(kb.catalog.chunk_ids()), sorted(kb.vectors.ids()), sorted(kb.bm25.stored_ids()),"
             " [d['doc_id'] for d in kb.documents()]]))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={"KB_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "ANONYMIZED_TELEMETRY": "False"})
+                          env={"KB_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "ANONYMIZED_TELEMETRY": "False",
+                               "PYTHONPATH": str(TESTS)})
     assert done.returncode == 0, done.stderr
     catalog, chroma, bm25, docs = json.loads(done.stdout)
     return catalog, chroma, bm25, sorted(docs)
@@ -608,7 +608,7 @@ def test_a_read_only_data_dir_answers_questions(tmp_path, indexed, data_dir):
     if not _read_only_mount_works(tmp_path):
         pytest.skip("no private read-only mount here (needs root and unshare)")
     listing = sorted((str(p), p.stat().st_mtime_ns) for p in data_dir.rglob("*"))
-    kb = [shlex.quote(sys.executable), "-m", "kb.cli.main"]
+    kb = [shlex.quote(sys.executable), shlex.quote(str(KB_CLI))]
     script = " && ".join([f"mount --bind {data_dir} {data_dir}", f"mount -o remount,bind,ro {data_dir}",
                           " ".join(kb + ["search", "科教城研发机构", "--json"]),
                           " ".join(kb + ["ask", "科教城孵化了多少科技企业？", "--json"]),
@@ -644,7 +644,7 @@ def test_a_full_disk_is_one_line_and_the_next_ingest_recovers(tmp_path):
                    encoding="utf-8")
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    kb = " ".join([shlex.quote(sys.executable), "-m", "kb.cli.main"])
+    kb = " ".join([shlex.quote(sys.executable), shlex.quote(str(KB_CLI))])
     script = "; ".join([f"mount -t tmpfs -o size=4m tmpfs {mnt} || exit 9",
                         f"{kb} ingest -q {big}; echo rc=$?",
                         f"mount -o remount,size=64m {mnt}",
