@@ -1,6 +1,6 @@
 import pytest
 
-from ingest.clean import paragraphs, is_furniture
+from ingest.clean import is_furniture, text_paragraphs as paragraphs
 
 pytestmark = pytest.mark.unit
 
