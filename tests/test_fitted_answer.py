@@ -8,6 +8,8 @@ from kb.answer.kinds import kind_of
 from kb.answer.scorer import MODEL_FILE, from_json
 from kb.retrieve import Hit
 
+pytestmark = pytest.mark.unit
+
 
 def hit(text, rank=1, date="2022-06"):
     return Hit(rank=rank, chunk_id=f"c{rank}", text=text, score=1.0 / rank, doc_id="d.txt", title="测试文档",

@@ -7,9 +7,6 @@ import logging
 import os
 import sys
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
 
 def _kb(create: bool = False):
     """The knowledge base; only ingest creates a data dir (a mistyped KB_DATA_DIR must not answer from nothing)."""
@@ -328,6 +325,8 @@ def _quiet_jieba(record: logging.LogRecord) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")      # here, not at import: importing changes nothing
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     args = build_parser().parse_args(argv)
     logging.getLogger("jieba").addFilter(_quiet_jieba)       # a no-op when already added
     if args.command in ("search", "ask") and not args.batch and not args.question.strip():
