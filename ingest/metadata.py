@@ -17,18 +17,32 @@ def load_metadata_file(folder: Path) -> dict[str, dict]:
         return {name: {k: str(v) for k, v in entry.items() if k in _FIELDS} for name, entry in tomllib.load(fh).items()}
 
 
+_ISSUE = re.compile(r"(20\d\d)\s*年?\s*第\s*(\d{1,2})\s*期")          # 2023年第3期
+_TOTAL = re.compile(r"总第\s*(\d+)\s*期")                              # 总第171期
+_MONTH = re.compile(r"(20\d\d)\s*年\s*(\d{1,2})\s*月")
+_PUBLICATION = re.compile(r"《([^》]{2,20})》")
+
+
+def _issue(m: re.Match, total_in: str, month_in: str = "") -> dict[str, str]:
+    """Issue and date from an issue match ('2023年第3期'), with the running total and the month when stated."""
+    year, number = m.group(1), int(m.group(2))
+    month = _MONTH.search(month_in) if month_in else None
+    out = {"issue": f"{year}年第{number}期",
+           "date": f"{month.group(1)}-{int(month.group(2)):02d}" if month
+           else f"{year}-{number:02d}" if number <= 12 else year}
+    total = _TOTAL.search(total_in)
+    if total:
+        out["issue"] += f"（总第{total.group(1)}期）"
+    return out
+
+
 def guess_metadata(name: str, text: str) -> dict[str, str]:
     """Best-effort publication, issue and date from the file name and the first page of text."""
     head = text[:3000]
     meta: dict[str, str] = {"title": Path(name).stem}
-    m = re.search(r"(20\d\d)\s*年?\s*第\s*(\d{1,2})\s*期", head) or re.search(r"(20\d\d)[-_](\d{1,2})(?!\d)", name)
+    m = _ISSUE.search(head) or re.search(r"(20\d\d)[-_](\d{1,2})(?!\d)", name)
     if m:
-        year, number = m.group(1), int(m.group(2))
-        meta["issue"] = f"{year}年第{number}期"
-        meta["date"] = f"{year}-{number:02d}" if number <= 12 else year
-    total = re.search(r"总第\s*(\d+)\s*期", head)
-    if total and "issue" in meta:
-        meta["issue"] += f"（总第{total.group(1)}期）"
+        meta.update(_issue(m, head))
     if "常州科技" in head[:800] or "keji-20" in name or "changzhou-keji" in name:
         meta.update(publication="《常州科技》", kind="magazine")
         if "issue" in meta:
@@ -42,4 +56,22 @@ def guess_metadata(name: str, text: str) -> dict[str, str]:
     first = next((line.strip("# \t") for line in text.splitlines() if 4 <= len(line.strip("# \t")) <= 40), "")
     if first and meta.get("kind") != "magazine" and not re.search(r"[。！？]", first):
         meta["title"] = first
+    return meta
+
+
+def issue_metadata(header_text: str, first_page: str) -> dict[str, str]:
+    """Publication, issue, date and title as a PDF's running header or its cover states them."""
+    meta: dict[str, str] = {}
+    pub = _PUBLICATION.search(header_text)
+    if pub:
+        meta["publication"] = f"《{pub.group(1)}》"
+    for text in (header_text, first_page[:1500]):
+        m = _ISSUE.search(text)
+        if m:
+            meta.update(_issue(m, header_text + first_page[:1500], month_in=text))
+            break
+    if meta.get("issue") or meta.get("publication"):
+        meta["kind"] = "magazine"
+    if meta.get("issue") and meta.get("publication"):
+        meta["title"] = meta["publication"] + meta["issue"].split("（")[0]
     return meta

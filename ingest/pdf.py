@@ -1,18 +1,22 @@
 """PDF reading (pdfplumber): text in reading order, without running headers and footers.
 
 Pages are scanned once into plain glyph tuples (and table rows), then the PDF is closed; headers and
-footers are found across pages, each page is laid out (pdf_layout) and written as text (pdf_compose).
+footers are found across pages, each page is laid out (pdf_layout) and turned into typed blocks (pdf_compose).
 """
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from .clean import clean_blocks
 from .errors import IngestError
-from .pdf_compose import assign_levels, compose, join_text, page_blocks
-from .pdf_furniture import find_furniture, issue_metadata
-from .pdf_layout import Glyph, TableBlock, read_page
-from .readers import RawText
+from .metadata import issue_metadata
+from .models import RawText
+from .pdf_compose import assign_levels, compose, page_blocks
+from .pdf_furniture import find_furniture
+from .pdf_glyphs import Glyph, TableBlock
+from .pdf_layout import read_page
+from .zh import join_text
 
 
 @dataclass
@@ -136,18 +140,19 @@ def read_pdf(data: bytes, name: str) -> RawText:
     body = _body_size(bodies)
     blocks = [page_blocks(read_page(glyphs, s.tables, body), body) for s, glyphs in zip(scans, bodies)]
     assign_levels(blocks)
-    texts = compose(blocks)
+    pages = compose(blocks)
 
-    parts, page_starts, warnings, offset = [], [], [], 0
-    for scan, glyphs, text, folio in zip(scans, bodies, texts, furniture.folios):
-        if not text.strip():
+    out, text, warnings = [], [], []
+    for scan, glyphs, page, folio in zip(scans, bodies, pages, furniture.folios):
+        if not any(b.text.strip() for b in page):
             # A page whose few lines all carried on the previous page's paragraph has text; it is no image.
             if (scan.has_graphics or scan.glyphs) and not any(not g.text.isspace() for g in glyphs):
                 warnings.append(f"第{scan.index}页为图片，未识别文字")
             continue
-        page_starts.append((offset, folio if folio is not None else scan.index))
-        parts.append(text + "\n")
-        offset += len(parts[-1])
-    first_page = texts[0] if texts else ""
-    meta = issue_metadata(furniture.header_text, first_page)
-    return RawText(text="".join(parts), fmt="pdf", page_starts=page_starts, warnings=warnings, meta=meta)
+        number = folio if folio is not None else scan.index
+        out += [replace(b, page=number) for b in page]
+        text.append("\n".join(b.text for b in page) + "\n")
+    first_page = "\n".join(b.text for b in pages[0]) if pages else ""
+    blocks, width = clean_blocks(out)
+    return RawText(blocks=tuple(blocks), fmt="pdf", text="".join(text), wrap_width=width, warnings=tuple(warnings),
+                   meta=issue_metadata(furniture.header_text, first_page))

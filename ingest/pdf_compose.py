@@ -1,44 +1,43 @@
-"""Lines in reading order → paragraphs, Markdown headings and table rows, as text clean.py understands.
+"""Lines in reading order → typed blocks: headings (with levels), paragraphs and table rows.
 
-Each paragraph is written as one line. clean.py joins a line onto the previous one when that one is long
-and lacks end punctuation (how it mends hard-wrapped text files); a real new paragraph after such a line is
-written with a "- " list mark, which clean.py treats as a block start and strips. Only the first paragraph of
-a page may be left to clean.py to join: it continues the previous page's paragraph.
+Each paragraph is one block. Only the first paragraph of a page may carry on the previous page's last one: when
+that one is left open, a short one is joined here and a long one is marked `continues`, for cleaning to join
+by the rule it applies to hard-wrapped text.
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from .pdf_layout import Line, TableBlock, is_heading_size
+from .clean import JOIN_MIN
+from .models import Block
+from .pdf_glyphs import Line, TableBlock, is_heading_size
+from .structure import TITLE_MAX
+from .zh import TERMINAL, join_text
 
-HEADING_MAX = 60          # longer "titles" are lead paragraphs set in a larger font
-_TERMINAL = re.compile(r"[。！？!?；;：:…][”’」』）)\"']*$")
 
 
 @dataclass
-class Block:
+class PageBlock:
+    """A block while one page is being read: its font size picks the heading level across pages."""
     kind: str                 # heading | para | row
     text: str
+    box: tuple[float, float, float, float]
     size: float = 0.0
     level: int = 0
     continues: bool = False   # first paragraph of a page that may carry on the previous page's
 
 
+def _union(a: tuple[float, float, float, float], b: tuple[float, float, float, float]):
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _box(item: Line | TableBlock) -> tuple[float, float, float, float]:
+    return (item.x0, item.top, item.x1, item.bottom)
+
+
 def is_heading(line: Line, body: float) -> bool:
     return is_heading_size(line.size, body)
-
-
-_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
-
-
-def join_text(a: str, b: str) -> str:
-    """Join two visual lines: a space only between Latin words in Latin text (Chinese wraps anywhere)."""
-    if (a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum()
-            and not _CJK.search(a[-12:] + b[:12])):
-        return f"{a} {b}"
-    return a + b
 
 
 def _typical_gap(items: list[Line | TableBlock]) -> float:
@@ -58,37 +57,37 @@ def _breaks(prev: Line, line: Line, gap: float) -> bool:
     if _indented(line):
         return True
     short = prev.right - prev.x1
-    return short >= 1.5 * prev.size and (bool(_TERMINAL.search(prev.text)) or short >= 0.4 * (prev.right - prev.left))
+    return short >= 1.5 * prev.size and (bool(TERMINAL.search(prev.text)) or short >= 0.4 * (prev.right - prev.left))
 
 
-def page_blocks(items: list[Line | TableBlock], body: float) -> list[Block]:
-    blocks: list[Block] = []
+def page_blocks(items: list[Line | TableBlock], body: float) -> list[PageBlock]:
+    blocks: list[PageBlock] = []
     gap = _typical_gap(items)
     prev: Line | None = None
     for item in items:
         if isinstance(item, TableBlock):
-            blocks += [Block("row", row) for row in item.rows]
+            blocks += [PageBlock("row", row, _box(item)) for row in item.rows]
             prev = None
             continue
         last = blocks[-1] if blocks else None
         if is_heading(item, body):
             if (last and last.kind == "heading" and prev and abs(prev.size - item.size) < 1
                     and 0 <= item.top - prev.bottom < 1.2 * item.size):
-                last.text = join_text(last.text, item.text)
+                last.text, last.box = join_text(last.text, item.text), _union(last.box, _box(item))
             else:
-                blocks.append(Block("heading", item.text, size=item.size))
+                blocks.append(PageBlock("heading", item.text, _box(item), size=item.size))
         elif last and last.kind == "para" and prev and not _breaks(prev, item, gap):
-            last.text = join_text(last.text, item.text)
+            last.text, last.box = join_text(last.text, item.text), _union(last.box, _box(item))
         else:
-            blocks.append(Block("para", item.text, continues=not blocks and not _indented(item)))
+            blocks.append(PageBlock("para", item.text, _box(item), continues=not blocks and not _indented(item)))
         prev = item
     for b in blocks:
-        if b.kind == "heading" and len(b.text) > HEADING_MAX:
-            b.kind = "para"
+        if b.kind == "heading" and len(b.text) > TITLE_MAX:
+            b.kind = "para"           # a "title" this long is a lead paragraph set in a larger font
     return blocks
 
 
-def assign_levels(pages: list[list[Block]]) -> None:
+def assign_levels(pages: list[list[PageBlock]]) -> None:
     """Article titles (the largest size used for more than one title) are level 1; smaller ones 2 and 3."""
     heads = [b for blocks in pages for b in blocks if b.kind == "heading"]
     sizes = Counter(round(b.size * 2) / 2 for b in heads)
@@ -101,27 +100,30 @@ def assign_levels(pages: list[list[Block]]) -> None:
         b.level = 1 if s >= top else 2 + min(below.index(s), 1)
 
 
-def compose(pages: list[list[Block]]) -> list[str]:
-    """One text per page: headings as '# title', paragraphs and table rows one per line."""
-    out: list[list[str]] = []
-    last: tuple[int, int] | None = None      # (page, line) of the last paragraph written
+def compose(pages: list[list[PageBlock]]) -> list[list[Block]]:
+    """Typed blocks per page. A paragraph after one left open (no end punctuation) starts a new paragraph unless
+    it is the page's first and may carry on: then it is joined (when the open one is short) or marked."""
+    out: list[list[Block]] = []
+    last: tuple[int, int] | None = None      # (page, block) of the last paragraph written
     prev_text = ""
     for blocks in pages:
-        lines: list[str] = []
-        out.append(lines)
+        page: list[Block] = []
+        out.append(page)
         for b in blocks:
             if b.kind == "heading":
-                lines.append("#" * b.level + " " + b.text)
+                page.append(Block("heading", b.text, level=b.level, box=b.box))
                 prev_text, last = "#", None
                 continue
-            open_end = bool(prev_text) and not prev_text.startswith("#") and not _TERMINAL.search(prev_text)
-            if b.continues and open_end and last and len(prev_text) < 40:
-                # Too short for clean.py to join across the page break: carry on the line itself.
+            open_end = bool(prev_text) and not prev_text.startswith("#") and not TERMINAL.search(prev_text)
+            if b.continues and open_end and last and len(prev_text) < JOIN_MIN:
+                # Shorter than cleaning joins across a break: the next page's first paragraph carries on here.
                 p, i = last
-                out[p][i] = join_text(out[p][i], b.text)
+                out[p][i] = replace(out[p][i], text=join_text(out[p][i].text, b.text))
                 prev_text = join_text(prev_text, b.text)
                 continue
-            lines.append(("- " if open_end and not b.continues else "") + b.text)
+            kind = "paragraph" if b.kind == "para" else "table_row"
+            # Set apart (continues=False): a new paragraph right after one left open, which cleaning must not join.
+            page.append(Block(kind, b.text, box=b.box, continues=not open_end or b.continues))
             prev_text = b.text
-            last = (len(out) - 1, len(lines) - 1) if b.kind == "para" else None
-    return ["\n".join(lines) for lines in out]
+            last = (len(out) - 1, len(page) - 1) if b.kind == "para" else None
+    return out

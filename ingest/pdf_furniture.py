@@ -1,6 +1,7 @@
 """Running headers and footers: found by position (top/bottom band) and repetition across pages.
 
-They also yield the printed page number (folio) and what the header says about the issue.
+They also yield the printed page number (folio) and the header text, which says what the issue is
+(ingest.metadata.issue_metadata).
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from .pdf_layout import Glyph, group_rows, row_text
+from .pdf_glyphs import Glyph, group_rows, row_text
 
 ZONE = 0.1            # share of the page height searched for headers (top) and footers (bottom)
 _FOLIO = re.compile(r"^(?:[—\-–－·•|]+\s*)?(?:第\s*)?(\d{1,4})(?:\s*页)?(?:\s*[/共]\s*\d+\s*页?)?(?:\s*[—\-–－·•|]+)?$")
@@ -95,28 +96,3 @@ def _consistent(folios: list[int | None]) -> list[int | None]:
     if count < max(1, sum(offsets.values()) / 2):
         return folios
     return [n + offset if n + offset >= 1 else None for n in range(1, len(folios) + 1)]
-
-
-def issue_metadata(header_text: str, first_page: str) -> dict[str, str]:
-    """Publication, issue, date and title as a running header or the cover states them."""
-    meta: dict[str, str] = {}
-    pub = re.search(r"《([^》]{2,20})》", header_text)
-    if pub:
-        meta["publication"] = f"《{pub.group(1)}》"
-    for text in (header_text, first_page[:1500]):
-        m = re.search(r"(20\d\d)\s*年?\s*第\s*(\d{1,2})\s*期", text)
-        if m:
-            year, number = m.group(1), int(m.group(2))
-            meta["issue"] = f"{year}年第{number}期"
-            month = re.search(r"(20\d\d)\s*年\s*(\d{1,2})\s*月", text)
-            meta["date"] = (f"{month.group(1)}-{int(month.group(2)):02d}" if month
-                            else f"{year}-{number:02d}" if number <= 12 else year)
-            total = re.search(r"总第\s*(\d+)\s*期", header_text + first_page[:1500])
-            if total:
-                meta["issue"] += f"（总第{total.group(1)}期）"
-            break
-    if meta.get("issue") or meta.get("publication"):
-        meta["kind"] = "magazine"
-    if meta.get("issue") and meta.get("publication"):
-        meta["title"] = meta["publication"] + meta["issue"].split("（")[0]
-    return meta

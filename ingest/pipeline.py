@@ -5,7 +5,8 @@ import hashlib
 from pathlib import Path
 
 from .chunking import chunk_document
-from .clean import PAGE_MARK, paragraphs
+from .clean import paragraphs
+from .errors import IngestError
 from .limits import ParseLimits
 from .metadata import guess_metadata, load_metadata_file
 from .models import DocMeta, ParsedDocument
@@ -27,18 +28,6 @@ def content_hash(path: Path, salt: str = "") -> str:
     return hashlib.sha256(f"{INGEST_VERSION}|{salt}|".encode() + path.read_bytes()).hexdigest()
 
 
-def _with_page_marks(text: str, page_starts: list[tuple[int, int]]) -> str:
-    if not page_starts:
-        return text
-    parts, prev = [], 0
-    for offset, page in page_starts:
-        parts.append(text[prev:offset])
-        parts.append(f"\n{PAGE_MARK}{page}\n")
-        prev = offset
-    parts.append(text[prev:])
-    return "".join(parts)
-
-
 def parse_file(path: str | Path, metadata: dict | None = None, doc_id: str | None = None,
                digest: str | None = None, limits: ParseLimits | None = None) -> ParsedDocument:
     """Read, clean and structure one file. Raises IngestError with a Chinese message for bad input.
@@ -49,9 +38,8 @@ def parse_file(path: str | Path, metadata: dict | None = None, doc_id: str | Non
     """
     path = Path(path)
     raw = read_file(path, limits)
-    paras = paragraphs(_with_page_marks(raw.text, raw.page_starts))
+    paras = paragraphs(list(raw.blocks), raw.wrap_width)
     if not paras:
-        from .errors import IngestError
         raise IngestError(f"{path.name}：清理后没有可索引的文字")
     toc = assign_headings(paras)
 

@@ -1,21 +1,16 @@
-"""Detect a file's format from its content and turn it into raw text (before cleaning)."""
+"""Detect a file's format from its content and hand it to the reader registered for that format."""
 from __future__ import annotations
 
+import io
 import zipfile
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
+from .clean import text_blocks
 from .errors import IngestError
 from .limits import ParseLimits, check_pdf, check_zip
-
-
-@dataclass
-class RawText:
-    text: str
-    fmt: str                                   # txt | md | pdf | docx | html
-    page_starts: list[tuple[int, int]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    meta: dict = field(default_factory=dict)   # metadata the file itself states (issue, date, …)
+from .models import RawText
+from .office import read_docx, read_html
 
 
 def detect_format(data: bytes, suffix: str) -> str:
@@ -50,24 +45,40 @@ def decode_text(data: bytes, name: str) -> str:
 
 
 def read_text(data: bytes, name: str, fmt: str) -> RawText:
-    return RawText(text=decode_text(data, name), fmt=fmt)
+    text = decode_text(data, name)
+    blocks, width = text_blocks(text)
+    return RawText(blocks=tuple(blocks), fmt=fmt, text=text, wrap_width=width)
 
 
-def _docx_or_error(data: bytes, name: str, limits: ParseLimits) -> RawText:
+def _read_pdf(data: bytes, name: str, fmt: str, limits: ParseLimits) -> RawText:
+    check_pdf(data, name, limits)
+    from .pdf import read_pdf      # on first use: numpy and the layout code cost a parse worker's start otherwise
+    return read_pdf(data, name)
+
+
+def _read_docx(data: bytes, name: str, fmt: str, limits: ParseLimits) -> RawText:
     try:
-        with zipfile.ZipFile(__import__("io").BytesIO(data)) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             check_zip(zf, name, limits)
             if "word/document.xml" not in zf.namelist():
                 raise IngestError(f"{name}：压缩包不是 Word 文档（.docx），无法读取")
     except zipfile.BadZipFile:
         raise IngestError(f"{name}：Word 文档已损坏，无法读取") from None
-    from .office import read_docx
     return read_docx(data, name)
+
+
+# format → reader(data, file name, format, limits). A new format: a detect_format rule and an entry here.
+READERS: dict[str, Callable[[bytes, str, str, ParseLimits], RawText]] = {
+    "pdf": _read_pdf,
+    "docx": _read_docx,
+    "html": lambda data, name, fmt, limits: read_html(decode_text(data, name), name),
+    "md": lambda data, name, fmt, limits: read_text(data, name, fmt),
+    "txt": lambda data, name, fmt, limits: read_text(data, name, fmt),
+}
 
 
 def read_file(path: Path, limits: ParseLimits | None = None) -> RawText:
     name = path.name
-    limits = limits or ParseLimits()
     if not path.exists():
         raise IngestError(f"{name}：文件不存在（{path}）")
     if not path.is_file():
@@ -76,13 +87,4 @@ def read_file(path: Path, limits: ParseLimits | None = None) -> RawText:
     if not data.strip():
         raise IngestError(f"{name}：文件为空")
     fmt = detect_format(data, path.suffix)
-    if fmt == "pdf":
-        check_pdf(data, name, limits)
-        from .pdf import read_pdf
-        return read_pdf(data, name)
-    if fmt == "docx":
-        return _docx_or_error(data, name, limits)
-    if fmt == "html":
-        from .office import read_html
-        return read_html(decode_text(data, name), name)
-    return read_text(data, name, fmt)
+    return READERS[fmt](data, name, fmt, limits or ParseLimits())

@@ -21,7 +21,8 @@ _NUMBERED_LEVELS = [
     (re.compile(r"^[（(][一二三四五六七八九十]+[）)]"), 2),
     (re.compile(r"^\d{1,2}(?:[.．](?!\d)|、)\s*\S"), 3),     # 3. 标题, not 18.33亿元
 ]
-HEADING_MAX = 40
+TITLE_MAX = 60            # the longest line taken for a title (a PDF's large-font line, a contents entry)
+NUMBERED_MAX = 40         # the longest numbered line (一、… / 3. …) taken for a heading rather than a paragraph
 CLAUSE_LEVEL = 6          # 第X条: a chunk boundary and a citable section, never an article
 _CLAUSE = re.compile(r"^(第[一二三四五六七八九十百零〇\d]+条)")
 
@@ -49,7 +50,7 @@ def table_of_contents(paras: list[Paragraph]) -> tuple[list[TocEntry], int]:
         m_item = _TOC_ITEM.match(para.text)
         if m_col and len(para.text) <= 16:
             column = m_col.group(1).strip()
-        elif m_item and len(para.text) <= 60:
+        elif m_item and len(para.text) <= TITLE_MAX:
             entries.append(TocEntry(m_item.group(2).strip(), int(m_item.group(1)), column))
             last_index = i
         elif entries and i - last_index > 40:
@@ -58,7 +59,7 @@ def table_of_contents(paras: list[Paragraph]) -> tuple[list[TocEntry], int]:
 
 
 def _numbered_level(text: str) -> int:
-    if len(text) > HEADING_MAX or re.search(r"[。！？；]", text[:-1] + " "):
+    if len(text) > NUMBERED_MAX or re.search(r"[。！？；]", text[:-1] + " "):
         return 0
     for pattern, level in _NUMBERED_LEVELS:
         if pattern.match(text):
@@ -85,7 +86,7 @@ def assign_headings(paras: list[Paragraph]) -> dict[int, TocEntry]:
         wanted = {_norm(e.title): e for e in toc}
         for i in range(body_start, len(paras)):
             key = _norm(paras[i].text)
-            if len(paras[i].text) <= 60 and key in wanted:
+            if len(paras[i].text) <= TITLE_MAX and key in wanted:
                 paras[i].level = 1
                 matched[i] = wanted.pop(key)
         return matched

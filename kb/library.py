@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+import numpy as np
+
 from ingest import SUPPORTED_SUFFIXES, IngestError, chunk_document
 from ingest.metadata import METADATA_FILE, load_metadata_file
 from ingest.pipeline import content_hash
@@ -264,6 +266,7 @@ class KnowledgeBase:
         rows = [{"chunk_id": c.chunk_id, "doc_id": doc_id, "index_text": t, "kind": parsed.meta.kind,
                  "date": parsed.meta.date} for c, t in zip(chunks, texts)]
         self._add_vectors(rows)
+        self._add_sentence_vectors([c.text for c in chunks])
         self.catalog.publish(doc_id)
         self._write_manifest(doc_id)
         self.vectors.delete(sorted(old_ids - {c.chunk_id for c in chunks}))
@@ -282,6 +285,19 @@ class KnowledgeBase:
             part = rows[i:i + batch]
             vectors = self.embedder.get_text_embedding_batch([r["index_text"] for r in part])
             self.vectors.add(part, vectors)
+
+    def _add_sentence_vectors(self, passages: list[str]) -> None:
+        """The fitted answerer compares each sentence of a passage with the question: embed them now, into the
+        cache, so that a question pays only the lookup."""
+        if self.settings.answerer == "fitted":
+            from .answer.reader import sentence_texts
+            self.embedder.get_text_embedding_batch(sorted({t for p in passages for t in sentence_texts(p)}))
+
+    def answer_vectors(self, texts: list[str], as_query: bool) -> list[np.ndarray]:
+        vectors = ([self.embedder.get_query_embedding(t) for t in texts] if as_query
+                   else self.embedder.get_text_embedding_batch(texts))
+        out = [np.asarray(v, dtype=np.float32) for v in vectors]
+        return [v / (np.linalg.norm(v) or 1.0) for v in out]
 
     def _rebuild_bm25(self) -> None:
         self.bm25.build(self.catalog.all_chunks("c.chunk_id, c.tokens"))
@@ -496,7 +512,7 @@ class KnowledgeBase:
         return extractive_answer(question, hits, self.tokenizer, self.bm25.idf, soft=self.settings.soft_match,
                                  max_parts=self.settings.answer_max_parts, scorer=load(self.settings.answer_model),
                                  threshold=self.settings.answer_threshold or None,
-                                 min_support=self.settings.answer_min_coverage)
+                                 min_support=self.settings.answer_min_coverage, embed=self.answer_vectors)
 
     def ask(self, question: str, filters: Filters | None = None, on_token: Callable[[str], None] | None = None,
             history: Iterable[str] = ()):

@@ -33,7 +33,7 @@ class ScoredQuote:
 
     def to_json(self) -> dict:
         return {"text": self.text, "source": self.source, "score": round(self.score, 4),
-                "features": {k: round(v, 4) for k, v in self.features}}
+                "features": {k: round(v, 4) if v == v else None for k, v in self.features}}
 
 
 @dataclass(frozen=True)

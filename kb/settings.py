@@ -50,9 +50,10 @@ class Settings:
     soft_match: float = 0.5
     top_k: int = 5
 
-    # Extractive answering: "rules" (hand-set weights, sessions 1–2; the default) or "fitted" (kb/answer/reader.py).
-    # Both refuse when the best quote's passage holds less of the question than answer_min_coverage.
-    answerer: str = "rules"
+    # Extractive answering: "fitted" (kb/answer/reader.py, the default: a scorer fit by bench/fit_answerer.py) or
+    # "rules" (hand-set weights of sessions 1–2). Both refuse when the best quote's passage holds less of the
+    # question than answer_min_coverage.
+    answerer: str = "fitted"
     answer_min_coverage: float = 0.35
     answer_max_sentences: int = 3
     # The fitted answerer: a scorer (bench/fit_answerer.py writes answer_model) rates candidate quotes;

@@ -28,6 +28,9 @@ _SURNAMES = frozenset(
     "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃戴莫孔向汤盛温栗乔殷柏庄储华")
 _PLACE_SUFFIX = frozenset("区县镇市省路街村湖山")
 _NOMINAL = frozenset(("vn", "j", "b", "x"))     # x: vocabulary words jieba has no tag for (科教城)
+_QUESTION_WORD = re.compile(r"什么|哪|多少|几|谁|怎么|怎样|如何|吗|是否|何")
+_COPULAS = frozenset("是 为 叫 有 在 了 的 到 共 一共 总共 分别 具体 都 又 还 能 会 要 大概 大约 目前 现在".split())
+_CLASSIFIERS = frozenset("个 种 些 位 名 家 项 次 件 批 期 届 类 条 所 样".split())
 _ASKING = frozenset("什么 哪些 哪个 哪家 哪项 哪类 哪几 哪几类 多少 几 几个 几项 几家 谁 哪年 哪一年 哪天 哪一天".split())
 
 
@@ -103,6 +106,35 @@ class Tokenizer:
 
     def _tag(self, text: str) -> tuple[tuple[str, str], ...]:
         return tuple((w.word, w.flag) for w in self._pos().cut(text))
+
+    def slot(self, question: str, width: int = 2) -> list[str]:
+        """The content words right beside the question word, of any part of speech: what the answer must sit next
+        to in a sentence (占地[多少]亩 → 占地 亩, [哪一年]成立 → 成立, 股票代码是[多少] → 股票代码). Unlike
+        `answer_head` this keeps verbs and units."""
+        words = self.tagged(question)
+        asks = [i for i, (w, _) in enumerate(words) if _QUESTION_WORD.search(w)]
+        if not asks:
+            return []
+        i = asks[-1]
+
+        def content(k: int) -> bool:
+            w, flag = words[k]
+            return (w not in STOPWORDS and w not in _CLASSIFIERS and not _PUNCT.match(w) and not w.isdigit()
+                    and not _QUESTION_WORD.search(w) and flag[:1] not in ("u", "p", "c", "r", "y", "x", "d"))
+
+        left, j = [], i - 1
+        while j >= 0 and words[j][0] in _COPULAS:
+            j -= 1
+        while j >= 0 and len(left) < width and content(j):
+            left.insert(0, words[j][0].lower())
+            j -= 1
+        right, k = [], i + 1
+        while k < len(words) and (words[k][0] in _CLASSIFIERS or words[k][0] in ("的", "是")):
+            k += 1
+        while k < len(words) and len(right) < width and content(k):
+            right.append(words[k][0].lower())
+            k += 1
+        return left + right
 
     def answer_head(self, question: str) -> list[str]:
         """Words naming what the question asks for: the nouns right after 哪些/什么/多少…

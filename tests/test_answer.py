@@ -5,6 +5,8 @@ from kb.answer.rules import NOT_FOUND, answer_type_ok, extractive_answer
 from kb.retrieve import Hit
 from kb.text import TermWeights
 
+pytestmark = pytest.mark.unit
+
 
 def hit(text, rank=1, article="测试文章"):
     return Hit(rank=rank, chunk_id=f"c{rank}", text=text, score=1.0 / rank, doc_id="d.txt", title="测试文档",

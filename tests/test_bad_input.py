@@ -1,6 +1,6 @@
 """Bad input through `kb ingest`: a clear Chinese message per file, a non-zero exit code, and an index left exactly
 as it was (documents, catalog chunk ids, Chroma ids, BM25 ids). The CLI's main() runs in-process for speed; one
-subprocess run checks the real exit status. Embeddings: the hidden hash backend (KB_EMBED_BACKEND=hash)."""
+subprocess run checks the real exit status. Embeddings: the test suite's hash backend (KB_EMBED_BACKEND=hash)."""
 from __future__ import annotations
 
 import random
@@ -11,31 +11,24 @@ from pathlib import Path
 import pytest
 
 from kb.cli.main import main
-from kb.embeddings import HashEmbedding
 from kb.library import KnowledgeBase
 from kb.retrieve import Filters
 from kb.settings import load_settings
 
-from conftest import ROOT
+from conftest import KB_CLI, ROOT, HashEmbedding, pdf_pages
 
 pytest.importorskip("reportlab")
 from reportlab.lib.pagesizes import A4                      # noqa: E402
-from reportlab.pdfbase import pdfmetrics                    # noqa: E402
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont       # noqa: E402
 from reportlab.pdfgen import canvas                         # noqa: E402
+
+pytestmark = pytest.mark.integration
 
 A_TEXT = "常州科教城获评中国最佳创业园区第一名。\n\n科教城集聚各类研发机构，孵化科技企业超过三千家。"
 POLICY_TEXT = "第一条 对首次认定的高新技术企业奖励20万元。\n\n第二条 对再次认定的高新技术企业奖励10万元。"
 
 
 def _text_pdf(path: Path, encrypt: str | None = None) -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    c = canvas.Canvas(str(path), pagesize=A4, encrypt=encrypt)
-    c.setFont("STSong-Light", 12)
-    for i in range(20):
-        c.drawString(72, 780 - i * 20, f"常州市科技局发布第{i}条科技创新政策，支持高新技术企业发展。")
-    c.showPage()
-    c.save()
+    pdf_pages(path, [[f"常州市科技局发布第{i}条科技创新政策，支持高新技术企业发展。" for i in range(20)]], encrypt)
 
 
 def _rectangle_pdf(path: Path) -> None:
@@ -215,7 +208,7 @@ def test_cli_exit_status_for_a_mixed_batch(tmp_path, indexed, data_dir):
     (folder / "new.txt").write_text("钟楼区推动老工业区转型升级。", encoding="utf-8")
     env = {"KB_DATA_DIR": str(data_dir), "KB_EMBED_BACKEND": "hash", "PATH": "/usr/bin:/bin",
            "HOME": str(tmp_path), "ANONYMIZED_TELEMETRY": "False"}
-    out = subprocess.run([sys.executable, "-m", "kb.cli.main", "ingest", "-q", str(folder)], cwd=ROOT, env=env,
+    out = subprocess.run([sys.executable, str(KB_CLI), "ingest", "-q", str(folder)], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 1, out.stdout + out.stderr
     assert "[失败] empty.txt：文件为空" in out.stdout and "[成功] new.txt：" in out.stdout

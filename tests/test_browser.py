@@ -11,7 +11,9 @@ from pathlib import Path
 import docx
 import pytest
 
-from test_ui import served  # noqa: F401  (the app on 127.0.0.1 with a small corpus and the hash embedder)
+from conftest import HashEmbedding, launch_app
+
+pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -51,7 +53,7 @@ def ask(page, question: str, turn: int):
     sync_api.expect(box).to_have_value("")
 
 
-def test_ask_follow_citation_and_export_docx(served, page, tmp_path):  # noqa: F811
+def test_ask_follow_citation_and_export_docx(served, page, tmp_path):
     expect = sync_api.expect
     _, url, _ = served
     page.goto(url)
@@ -91,7 +93,7 @@ QUICK = ["2024年园区高新技术企业净增多少家？", "常州科教城�
          "科教城有多少家高校？", "科教城今年有什么计划？"]
 
 
-def test_questions_sent_while_one_is_answered_are_all_answered_in_order(served, page):  # noqa: F811
+def test_questions_sent_while_one_is_answered_are_all_answered_in_order(served, page):
     _, url, _ = served
     page.goto(url)
     box = page.get_by_placeholder("请输入问题，回车发送")
@@ -108,7 +110,7 @@ def test_questions_sent_while_one_is_answered_are_all_answered_in_order(served, 
     assert box.input_value() == "正在输入的下一个问题"          # no answer cleared the box
 
 
-def test_copy_gives_plain_text_and_copy_with_sources(served, page):  # noqa: F811
+def test_copy_gives_plain_text_and_copy_with_sources(served, page):
     _, url, _ = served
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.rstrip("/"))
     page.goto(url)
@@ -153,7 +155,7 @@ def english_page(browser):
     context.close()
 
 
-def test_no_english_on_any_tab_even_in_an_english_browser(served, english_page):  # noqa: F811
+def test_no_english_on_any_tab_even_in_an_english_browser(served, english_page):
     page = english_page
     _, url, _ = served
     page.goto(url)
@@ -192,20 +194,12 @@ def test_no_english_on_any_tab_even_in_an_english_browser(served, english_page):
 
 @pytest.fixture(scope="module")
 def served_login(tmp_path_factory):
-    from test_ui import _free_port
     from kb.library import KnowledgeBase
     from kb.settings import load_settings
-    from conftest import HashEmbedding
-    from ui.app import build_app, launch_options, login_for
     root = tmp_path_factory.mktemp("login")
     settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_USERS": "amy:pw1:reader,bo:pw2:editor"})
-    login = login_for(settings)
-    app = build_app(KnowledgeBase(settings, embedder=HashEmbedding()), login)
-    port = _free_port()
-    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                       **launch_options(settings, login))
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
+    with launch_app(KnowledgeBase(settings, embedder=HashEmbedding())) as url:
+        yield url
 
 
 def test_login_page_is_chinese_and_reader_sees_no_editing(served_login, english_page):
@@ -232,7 +226,7 @@ def test_login_page_is_chinese_and_reader_sees_no_editing(served_login, english_
     sync_api.expect(page.get_by_label("用户名")).to_be_visible()
 
 
-def test_markup_in_a_question_is_shown_as_text_not_run(served, page):  # noqa: F811
+def test_markup_in_a_question_is_shown_as_text_not_run(served, page):
     _, url, _ = served
     page.goto(url)
     evil = '<img src=x onerror="window.kbXss=1"><script>window.kbXss=2</script>科教城获得什么荣誉？'

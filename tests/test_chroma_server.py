@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,32 +14,26 @@ from pathlib import Path
 import pytest
 
 from kb.cli.main import main
-from kb.embeddings import HashEmbedding
 from kb.errors import KBError
 from kb.library import KnowledgeBase
 from kb.retrieve import Filters
 from kb.settings import load_settings
 
-from conftest import CORPUS
+from conftest import CORPUS, HashEmbedding, free_port
 
 CHROMA = shutil.which("chroma") or shutil.which("chroma", path=str(Path(sys.executable).parent))
-pytestmark = pytest.mark.skipif(CHROMA is None, reason="未安装 chroma 命令行（pip install chromadb），跳过 Chroma 服务模式测试")
+pytestmark = [pytest.mark.integration, pytest.mark.slow,
+              pytest.mark.skipif(CHROMA is None, reason="未安装 chroma 命令行（pip install chromadb），跳过 Chroma 服务模式测试")]
 
 POLICY = "第一条 对首次认定的高新技术企业奖励20万元。\n\n第二条 对再次认定的高新技术企业奖励10万元。"
 SMALL = ("kejiribao-2021-zhongzhou-shuniu.txt", "xiandaikuaibao-2023-kejiaocheng.txt")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ChromaServer:
     """`chroma run` on 127.0.0.1 with its own data folder; stop() and start() keep the port and the folder."""
 
     def __init__(self, folder: Path):
-        self.folder, self.port, self.proc = folder, _free_port(), None
+        self.folder, self.port, self.proc = folder, free_port(), None
         self.url = f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> None:

@@ -1,9 +1,13 @@
 import re
 
+import pytest
+
 from ingest import chunk_document, parse_file
 from ingest.chunking import pack, split_sentences
 
 from conftest import CORPUS
+
+pytestmark = pytest.mark.unit
 
 
 def test_sentences_split_on_chinese_terminators():

@@ -1,4 +1,8 @@
-from ingest.clean import paragraphs, is_furniture
+import pytest
+
+from ingest.clean import is_furniture, text_paragraphs as paragraphs
+
+pytestmark = pytest.mark.unit
 
 
 def test_hard_wrapped_lines_join_without_spaces():

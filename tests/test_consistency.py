@@ -5,7 +5,7 @@ CLI's ingest in a separate process, SIGKILLs it after a random delay (mostly jus
 the kill lands among stage → vectors → publish → delete → BM25), checks what a reader sees in the interrupted state,
 resumes the ingest to completion (some cycles leave the damage for the next, killed, run to repair) and checks:
 catalog ready chunk ids == Chroma ids == BM25 ids, no duplicates, no staging rows, every file present in its latest
-version and no older one visible, queries find it. Runs use the hidden hash embedder (KB_EMBED_BACKEND=hash).
+version and no older one visible, queries find it. Runs use the test suite's hash embedder (KB_EMBED_BACKEND=hash).
 """
 from __future__ import annotations
 
@@ -19,13 +19,16 @@ import sys
 import threading
 import time
 
+import pytest
+
 from kb.catalog import STAGING_PREFIX
-from kb.embeddings import HashEmbedding
 from kb.library import KnowledgeBase
 from kb.retrieve import Filters
 from kb.settings import load_settings
 
-from conftest import ROOT
+from conftest import ROOT, TESTS, HashEmbedding
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 CYCLES = 20
 N_FILES = 6
@@ -86,6 +89,8 @@ class Corpus:
 FORK_SERVER = r"""
 import os, sys, traceback
 import kb.cli.main as cli, kb.library, kb.vectors, kb.embeddings, chromadb, bm25s, jieba
+from hash_embedding import register
+register()
 print("ready", flush=True)
 for line in sys.stdin:
     out_path, *argv = line.rstrip("\n").split("\t")
@@ -112,7 +117,7 @@ class IngestRunner:
 
     def __init__(self, data_dir, folder):
         env = {"KB_DATA_DIR": str(data_dir), "KB_EMBED_BACKEND": "hash", "PATH": "/usr/bin:/bin",
-               "HOME": str(data_dir.parent), "ANONYMIZED_TELEMETRY": "False"}
+               "HOME": str(data_dir.parent), "ANONYMIZED_TELEMETRY": "False", "PYTHONPATH": str(TESTS)}
         self.folder, self.out = folder, data_dir.parent / "ingest.out"
         self.server = subprocess.Popen([sys.executable, "-c", FORK_SERVER], cwd=ROOT, env=env, text=True,
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)

@@ -8,6 +8,8 @@ from kb.answer.kinds import kind_of
 from kb.answer.scorer import MODEL_FILE, from_json
 from kb.retrieve import Hit
 
+pytestmark = pytest.mark.unit
+
 
 def hit(text, rank=1, date="2022-06"):
     return Hit(rank=rank, chunk_id=f"c{rank}", text=text, score=1.0 / rank, doc_id="d.txt", title="测试文档",
@@ -68,3 +70,31 @@ def test_model_file_must_match_the_features():
     data["candidate"]["features"] = data["candidate"]["features"][:-1]
     with pytest.raises(ValueError):
         from_json(data)
+
+
+@pytest.mark.parametrize("question, words", [
+    ("新校区占地多少亩？", ["校区", "占地", "亩"]), ("这家研究院是哪一年成立的？", ["成立"]),
+    ("该公司的股票代码是多少？", ["股票代码"]),
+])
+def test_slot_is_the_words_beside_the_question_word(tokenizer, question, words):
+    assert all(w in tokenizer.slot(question) for w in words)
+    assert "多少" not in tokenizer.slot(question) and "是" not in tokenizer.slot(question)
+
+
+def test_dense_similarity_uses_the_sentence_vectors_and_is_missing_without_them(tokenizer):
+    import numpy as np
+
+    def embed(texts, as_query):
+        # a bag of characters: enough to make a paraphrase closer than an unrelated sentence
+        vs = [np.array([t.count(ch) for ch in "孵化器奖励万元众创空间管理"], float) + 1e-6 for t in texts]
+        return [v / np.linalg.norm(v) for v in vs]
+
+    texts = ("众创空间要加强日常管理。经认定的孵化器，给予一次性奖励30万元。",)
+    with_vectors = ask(tokenizer, "孵化器奖励多少万元？", *texts, embed=embed)
+    without = ask(tokenizer, "孵化器奖励多少万元？", *texts)
+    top = dict(with_vectors.explain[0].top[0].features)
+    assert with_vectors.answered and "30万元" in with_vectors.text
+    assert 0.5 < top["dense_similarity"] <= 1.0 + 1e-6
+    # without vectors the feature is missing (read as its training mean), not "dissimilar"
+    assert np.isnan(dict(without.explain[0].top[0].features)["dense_similarity"])
+    assert without.answered and "30万元" in without.text

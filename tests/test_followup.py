@@ -26,6 +26,7 @@ POLICY = """常州市高新技术企业培育奖励办法
 """
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("question, history, reading", [
     ("那再次认定呢？", ["首次认定高企奖励多少？"], "再次认定高企奖励多少？"),
     ("潜在的呢？", ["常州有多少家企业入选独角兽瞪羚企业？"], "潜在常州有多少家企业入选独角兽瞪羚企业？"),
@@ -50,6 +51,7 @@ def kb(tmp_path_factory):
     return kb
 
 
+@pytest.mark.integration
 def test_ask_carries_the_previous_subject_and_says_how_it_read_the_question(kb):
     first = kb.ask("首次认定高企奖励多少？")
     assert "20万元" in first.text
@@ -59,6 +61,7 @@ def test_ask_carries_the_previous_subject_and_says_how_it_read_the_question(kb):
     assert not any(n.startswith("按上文") for n in kb.ask("首次认定高企奖励多少？", history=["别的问题"]).notes)
 
 
+@pytest.mark.integration
 def test_elliptical_follow_up_finds_the_passage_of_its_subject(kb):
     answer = kb.ask("潜在的呢？", history=["常州有多少家企业入选独角兽瞪羚企业？"])
     passages = [c.hit.text for c in answer.citations] + [h.text for h in answer.related]

@@ -8,7 +8,7 @@ import pytest
 from kb.library import KnowledgeBase
 from kb.settings import load_settings
 
-from conftest import CORPUS, ROOT
+from conftest import CORPUS, KB_CLI, ROOT
 
 
 def _kb(data_dir, embedder):
@@ -20,6 +20,7 @@ def _consistent(kb):
     return ids == kb.vectors.ids() == set(kb.bm25.stored_ids())
 
 
+@pytest.mark.integration
 def test_ingest_twice_is_a_noop_and_stores_agree(tmp_path, data_dir, hash_embedder):
     kb = _kb(data_dir, hash_embedder)
     first = list(kb.ingest([CORPUS]))
@@ -30,6 +31,7 @@ def test_ingest_twice_is_a_noop_and_stores_agree(tmp_path, data_dir, hash_embedd
     assert set(kb.catalog.chunk_ids()) == ids and _consistent(kb)
 
 
+@pytest.mark.integration
 def test_changed_file_replaces_its_chunks_and_remove_cleans_everything(tmp_path, data_dir, hash_embedder):
     kb = _kb(data_dir, hash_embedder)
     doc = tmp_path / "policy.txt"
@@ -45,6 +47,7 @@ def test_changed_file_replaces_its_chunks_and_remove_cleans_everything(tmp_path,
     assert kb.catalog.chunk_ids() == [] and kb.vectors.ids() == set() and kb.bm25.stored_ids() == []
 
 
+@pytest.mark.integration
 def test_duplicate_and_renamed_files(tmp_path, data_dir, hash_embedder):
     kb = _kb(data_dir, hash_embedder)
     a = tmp_path / "a.txt"
@@ -58,6 +61,7 @@ def test_duplicate_and_renamed_files(tmp_path, data_dir, hash_embedder):
     assert kb.catalog.document("a.txt")["source"] == "b.txt"
 
 
+@pytest.mark.integration
 def test_bad_files_reported_others_ingested(tmp_path, data_dir, hash_embedder):
     kb = _kb(data_dir, hash_embedder)
     good = tmp_path / "good.txt"
@@ -73,6 +77,7 @@ def test_bad_files_reported_others_ingested(tmp_path, data_dir, hash_embedder):
     assert len(kb.catalog.documents()) == 1 and _consistent(kb)
 
 
+@pytest.mark.integration
 def test_second_writer_gets_a_clear_message(data_dir, hash_embedder):
     from kb.errors import KBError
     kb = _kb(data_dir, hash_embedder)
@@ -82,6 +87,8 @@ def test_second_writer_gets_a_clear_message(data_dir, hash_embedder):
                 pass
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_search_and_ask_on_the_corpus(corpus_kb):
     hits = corpus_kb.search("首次认定高企奖励多少？")
     assert hits and "首次认定为高新技术企业的，奖励20万元" in hits[0].text
@@ -93,6 +100,8 @@ def test_search_and_ask_on_the_corpus(corpus_kb):
     assert cite.hit.text[a:b].strip() == cite.quote and "20万元" in cite.quote
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_filters_restrict_results(corpus_kb):
     from kb.retrieve import Filters
     hits = corpus_kb.search("科教城", top_k=5, filters=Filters(kinds=("news",)))
@@ -103,12 +112,16 @@ def test_filters_restrict_results(corpus_kb):
     assert hits and {h.doc_id for h in hits} == {"keji-gaige-huibian.txt"}
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_unanswerable_question_is_refused(corpus_kb):
     answer = corpus_kb.ask("常州市2025年火星探测器发射计划的预算是多少？")
     assert not answer.answered and answer.text.startswith("资料中未找到")
     assert answer.citations == ()
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_cli_batch_json(corpus_kb, tmp_path):
     batch = tmp_path / "q.jsonl"
     batch.write_text("\n".join(json.dumps({"id": i, "question": q}, ensure_ascii=False)
@@ -128,6 +141,7 @@ def test_cli_batch_json(corpus_kb, tmp_path):
     assert len(rows[1]["hits"]) == 3 and rows[1]["hits"][0]["rank"] == 1
 
 
+@pytest.mark.integration
 def test_cli_ingest_bad_path_exits_nonzero(tmp_path):
     env = {"KB_DATA_DIR": str(tmp_path / "d"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     out = subprocess.run([sys.executable, "-m", "kb.cli.main", "ingest", str(tmp_path / "nope.txt")], cwd=ROOT,
@@ -135,13 +149,14 @@ def test_cli_ingest_bad_path_exits_nonzero(tmp_path):
     assert out.returncode == 1 and "文件不存在" in out.stdout
 
 
+@pytest.mark.integration
 def test_reader_process_sees_vectors_another_process_wrote(tmp_path, data_dir):
     """`kb serve` keeps one KnowledgeBase open while staff run `kb ingest`: new passages must reach its
     dense search too, not only BM25 (the embedded store reads its index once per client)."""
     env = {"KB_DATA_DIR": str(data_dir), "KB_EMBED_BACKEND": "hash", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     first = tmp_path / "first.txt"
     first.write_text("常州科教城获评中国最佳创业园区第一名。", encoding="utf-8")
-    cli = [sys.executable, "-m", "kb.cli.main", "ingest"]
+    cli = [sys.executable, str(KB_CLI), "ingest"]
     assert subprocess.run(cli + [str(first)], cwd=ROOT, env=env, capture_output=True, timeout=120).returncode == 0
     reader = KnowledgeBase(load_settings(env={"KB_DATA_DIR": str(data_dir), "KB_EMBED_BACKEND": "hash"}))
     assert reader.search("最佳创业园区")[0].doc_id == "first.txt"        # the reader's store is open now
@@ -152,6 +167,7 @@ def test_reader_process_sees_vectors_another_process_wrote(tmp_path, data_dir):
     assert hits[0].doc_id == "second.txt" and "dense" in hits[0].found_by
 
 
+@pytest.mark.integration
 def test_reindex_all_sources_and_removing_an_upload_deletes_its_copy(tmp_path, data_dir, hash_embedder):
     kb = _kb(data_dir, hash_embedder)
     kb.settings.uploads_dir.mkdir(parents=True)

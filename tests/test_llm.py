@@ -1,10 +1,7 @@
 """The optional LLM answerer against a scripted OpenAI-compatible server on 127.0.0.1: what the user sees."""
-import json
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -15,76 +12,13 @@ from kb.llm_answer import api_base, build_client
 from kb.settings import load_settings
 from kb.verify import FLAG, check_sentence, extract_facts
 
-from conftest import ROOT, HashEmbedding
-
-POLICY = ("常州市高新技术企业培育奖励办法\n"
-          "第一条 对首次认定的高新技术企业，奖励20万元。\n"
-          "第二条 对再次认定的高新技术企业，奖励10万元。\n"
-          "第三条 列入《常州市科技企业培育计划》的企业，研发费用补助比例为30%。")
-QUESTION = "首次认定高企奖励多少？"
-GOOD = "对首次认定的高新技术企业奖励20万元[1]。"
-
-
-class FakeLLM(BaseHTTPRequestHandler):
-    """Replies per the server's script: reply text, delay before (or, streaming, after the first chunk), mode."""
-
-    def log_message(self, *args):
-        pass
-
-    def do_POST(self):
-        script = self.server.script
-        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.requests.append((self.path, request))
-        try:
-            if script.get("delay") and not script.get("stall_after_first"):
-                time.sleep(script["delay"])
-            if script.get("mode") == "http500":
-                return self._send(500, "application/json", b'{"error": {"message": "boom"}}')
-            if script.get("mode") == "malformed":
-                return self._send(200, "application/json", b'{"choices": [{"message": ')
-            if request.get("stream"):
-                return self._stream(script)
-            body = {"id": "c1", "object": "chat.completion", "created": 0, "model": request["model"],
-                    "choices": [{"index": 0, "finish_reason": "stop",
-                                 "message": {"role": "assistant", "content": script["reply"]}}],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
-            self._send(200, "application/json", json.dumps(body, ensure_ascii=False).encode())
-        except (BrokenPipeError, ConnectionResetError):
-            pass            # the client gave up (timeout test)
-
-    def _send(self, status, ctype, body):
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _stream(self, script):
-        self.send_response(200)
-        self.send_header("Content-Type", "text/event-stream")
-        self.end_headers()
-        reply = script["reply"]
-        for i in range(0, len(reply), 4):
-            chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "m",
-                     "choices": [{"index": 0, "delta": {"content": reply[i:i + 4]}, "finish_reason": None}]}
-            self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
-            self.wfile.flush()
-            if i == 0 and script.get("stall_after_first"):
-                time.sleep(script["delay"])
-        if script.get("mode") == "bad_sse":
-            self.wfile.write(b"data: {not json\n\n")
-        self.wfile.write(b"data: [DONE]\n\n")
+from conftest import GOOD, POLICY, QUESTION, ROOT, HashEmbedding, fake_llm
 
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FakeLLM)
-    httpd.daemon_threads = True
-    httpd.script, httpd.requests = {"reply": GOOD}, []
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield httpd
-    httpd.shutdown()
-    httpd.server_close()
+    with fake_llm() as httpd:
+        yield httpd
 
 
 @pytest.fixture(autouse=True)
@@ -123,12 +57,14 @@ def _ask(kb, server, reply, **kwargs):
 
 
 # -- normalisation and sentence checks (no server) ---------------------------------
+@pytest.mark.unit
 @pytest.mark.parametrize("a, b", [("20万元", "200000元"), ("二十万元", "200,000元"), ("1.5亿元", "15000万元"),
                                   ("30%", "百分之三十"), ("2023年3月", "2023-03"), ("一亿五千万元", "1.5亿元")])
 def test_amounts_dates_and_percentages_normalise(a, b):
     assert [(f.kind, f.value) for f in extract_facts(a)] == [(f.kind, f.value) for f in extract_facts(b)]
 
 
+@pytest.mark.unit
 def test_sentence_checks():
     passage = ["《常州科技》2023年第3期｜2023-03\n首次认定奖励20万元，列入“龙城英才计划”的项目资助比例30%。"]
     assert check_sentence("据2023年3月的资料，首次认定奖励二十万元[1]。", passage).verified
@@ -143,6 +79,7 @@ def test_sentence_checks():
     assert not check_sentence("首次认定奖励20万元[1][2]。", passage).verified
 
 
+@pytest.mark.integration
 def test_disabled_by_default_and_nothing_imported(data_dir, hash_embedder, tmp_path):
     settings = load_settings(env={"KB_DATA_DIR": str(data_dir)})
     assert settings.llm_url == "" and settings.llm_timeout == 20.0 and settings.llm_on_unverified == "flag"
@@ -156,6 +93,7 @@ def test_disabled_by_default_and_nothing_imported(data_dir, hash_embedder, tmp_p
     assert api_base("https://host/compatible-mode/v1/chat/completions") == "https://host/compatible-mode/v1"
 
 
+@pytest.mark.integration
 def test_extractive_answer_unchanged_without_llm(make_kb, server):
     answer = make_kb(llm_url="").ask(QUESTION, on_token=lambda t: pytest.fail("no streaming without an LLM"))
     assert answer.answerer == "extractive" and "20万元" in answer.text
@@ -163,6 +101,7 @@ def test_extractive_answer_unchanged_without_llm(make_kb, server):
 
 
 # -- answers through KnowledgeBase.ask -------------------------------------------------
+@pytest.mark.integration
 def test_correct_answer_is_shown_as_written(make_kb, server):
     answer = _ask(make_kb(), server, GOOD)
     assert answer.answerer == "llm" and answer.answered and answer.text == GOOD and answer.notes == ()
@@ -177,6 +116,7 @@ def test_correct_answer_is_shown_as_written(make_kb, server):
     assert "资料中未找到相关内容" in prompt and "哪些" in prompt and "日期" in prompt
 
 
+@pytest.mark.integration
 def test_streaming_tokens_reach_the_callback(make_kb, server):
     reply = GOOD + "\n再次认定的奖励10万元[1]。"
     tokens = []
@@ -185,6 +125,7 @@ def test_streaming_tokens_reach_the_callback(make_kb, server):
     assert answer.text == reply and answer.verified_count == 2 and len(answer.verification) == 2
 
 
+@pytest.mark.integration
 def test_bogus_citation_is_flagged(make_kb, server):
     answer = _ask(make_kb(), server, GOOD + "另有配套奖励5万元[9]。")
     assert answer.text == GOOD + "另有配套奖励5万元[9]。" + FLAG
@@ -196,24 +137,28 @@ def test_bogus_citation_is_flagged(make_kb, server):
     assert [c.n for c in answer.citations] == [1]
 
 
+@pytest.mark.integration
 def test_wrong_amount_is_flagged(make_kb, server):
     answer = _ask(make_kb(), server, "对首次认定的高新技术企业奖励30万元[1]。")
     assert answer.text.endswith(FLAG) and answer.verified_count == 0
     assert answer.verification[0].problems == ("“30万元”未见于所引资料[1]",)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("amount", ["200000元", "二十万元", "20.0万元"])
 def test_same_amount_in_another_unit_passes(make_kb, server, amount):
     answer = _ask(make_kb(), server, f"首次认定的高新技术企业可获得{amount}奖励[1]。")
     assert FLAG not in answer.text and answer.verified_count == 1 and answer.notes == ()
 
 
+@pytest.mark.integration
 def test_uncited_sentence_is_unverified(make_kb, server):
     answer = _ask(make_kb(), server, "首次认定的高新技术企业奖励20万元。")
     assert answer.text == "首次认定的高新技术企业奖励20万元。" + FLAG
     assert answer.verification[0].problems == ("没有标注引用",)
 
 
+@pytest.mark.integration
 def test_drop_mode_removes_unverified_sentences(make_kb, server):
     kb = make_kb(llm_on_unverified="drop")
     answer = _ask(kb, server, GOOD + "\n再次认定奖励15万元[1]。")
@@ -224,6 +169,7 @@ def test_drop_mode_removes_unverified_sentences(make_kb, server):
     assert answer.notes == ("大模型的回答未能在所引资料中核实，已改用摘录式回答",)
 
 
+@pytest.mark.integration
 def test_refusal_is_passed_through(make_kb, server):
     answer = _ask(make_kb(), server, "资料中未找到相关内容")
     assert answer.answerer == "llm" and not answer.answered and answer.text == NOT_FOUND
@@ -236,6 +182,7 @@ def _assert_fallback(answer, reason):
     assert answer.to_json()["notes"] == list(answer.notes)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("stream, stall_after_first", [(False, False), (True, False), (True, True)])
 def test_timeout_falls_back_within_the_limit(make_kb, server, stream, stall_after_first):
     kb = make_kb(llm_timeout=1.0)
@@ -249,6 +196,7 @@ def test_timeout_falls_back_within_the_limit(make_kb, server, stream, stall_afte
     assert tokens == ([GOOD[:4]] if stall_after_first else [])
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("mode, stream, reason", [("malformed", False, "返回格式错误"),
                                                   ("bad_sse", True, "返回格式错误"),
                                                   ("http500", False, "HTTP 500")])
@@ -258,11 +206,13 @@ def test_broken_responses_fall_back(make_kb, server, mode, stream, reason):
     _assert_fallback(answer, reason)
 
 
+@pytest.mark.integration
 def test_unreachable_endpoint_falls_back(make_kb, server):
     kb = make_kb(llm_url="http://127.0.0.1:9")      # the discard port: nothing listens there
     _assert_fallback(kb.ask(QUESTION), "无法连接")
 
 
+@pytest.mark.integration
 def test_warm_up_loads_without_calling_the_llm(make_kb, server):
     make_kb(llm_timeout=1.0).warm_up()
     assert server.requests == []

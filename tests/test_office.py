@@ -1,7 +1,10 @@
 """Word and HTML policy texts: headings and paragraphs kept, clauses recognised and citable."""
 import docx
+import pytest
 
 from ingest import chunk_document, parse_file
+
+pytestmark = pytest.mark.unit
 
 CLAUSES = [
     "第一条 为加快建设创新型城市，支持高新技术企业发展，制定本办法。",

@@ -2,25 +2,24 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("reportlab")
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))                           # bench/ is not an installed package
 from reportlab.lib.pagesizes import A4                      # noqa: E402
 from reportlab.pdfgen import canvas                         # noqa: E402
 
-from bench import magazine_pdf                              # noqa: E402
+from bench import magazine_pdf                              # noqa: E402  (bench/ is importable: pythonpath in pyproject)
 from bench.magazine_pdf import BODY, MARGIN, printable    # noqa: E402
 from ingest import IngestError, chunk_document, parse_file  # noqa: E402
 from ingest.pdf import read_pdf                             # noqa: E402
 
+from conftest import CORPUS                                 # noqa: E402
+
+pytestmark = pytest.mark.unit
+
 FONT = magazine_pdf.register_font("cid")                   # STSong-Light, built into reportlab
-CORPUS = ROOT / "corpus"
 HEADER = "《常州科技》 2023年第3期（总第171期）"
 
 

@@ -6,16 +6,11 @@ score sentences whole and in order (longest increasing chain) against the text e
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))                           # bench/ is not an installed package
-
-from ingest.pdf_layout import Glyph, Line, read_page      # noqa: E402
+from ingest.pdf_layout import Glyph, Line, read_page
 
 BODY = 10.0
 
@@ -49,6 +44,7 @@ def _lines(prefix: str, n: int, width: int = 20, short: tuple[int, ...] = ()) ->
     return out
 
 
+@pytest.mark.unit
 def test_ragged_edge_hanging_stop_and_overflowing_word_stay_in_their_column():
     """Cause 1: a ragged left column whose longest lines reach into the gutter (a hanging 。, an unbreakable
     ChatGPT) is still read column by column; no band is cut at those lines."""
@@ -63,6 +59,7 @@ def test_ragged_edge_hanging_stop_and_overflowing_word_stay_in_their_column():
     assert _text(out) == "".join(left) + "".join(right)
 
 
+@pytest.mark.unit
 def test_columns_with_baselines_offset_by_half_a_line():
     """Cause 2: no two lines of the two columns share a baseline; the columns are still found."""
     left = _lines("甲", 12)
@@ -71,6 +68,7 @@ def test_columns_with_baselines_offset_by_half_a_line():
     assert _text(read_page(glyphs, [], BODY)) == "".join(left) + "".join(right)
 
 
+@pytest.mark.unit
 def test_short_offset_columns_at_an_articles_end():
     """Cause 2 at an article's end: three lines in the left column, two beside them half a line lower."""
     left, right = _lines("甲", 3), _lines("乙", 2)
@@ -78,6 +76,7 @@ def test_short_offset_columns_at_an_articles_end():
     assert _text(read_page(glyphs, [], BODY)) == "".join(left) + "".join(right)
 
 
+@pytest.mark.unit
 def test_article_tail_carried_to_the_next_page_top():
     """Two lines left and one right at the top of a page (an article's end), then a headline and a
     single-column article: the tail is still read column by column."""
@@ -91,6 +90,7 @@ def test_article_tail_carried_to_the_next_page_top():
     assert _text(read_page(glyphs, [], BODY)) == expected
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("headline", [True, False])
 def test_three_columns_above_two_on_one_page(headline):
     """Cause 3: a three-column article ends above a two-column one (with or without a headline between);
@@ -109,6 +109,7 @@ def test_three_columns_above_two_on_one_page(headline):
     assert _text(read_page(glyphs, [], BODY)) == expected
 
 
+@pytest.mark.unit
 def test_full_width_deck_between_column_parts_cuts_a_band():
     """A true full-width element (a one-line deck in a larger size) between two column parts is a band of its own."""
     top = [_lines(p, 6) for p in ("甲", "乙")]
@@ -121,6 +122,7 @@ def test_full_width_deck_between_column_parts_cuts_a_band():
     assert _text(read_page(glyphs, [], BODY)) == expected
 
 
+@pytest.mark.unit
 def test_numbered_list_is_not_two_columns():
     """Numbers set apart from their items (a white strip with text on both sides) do not make a column."""
     items = [f"{k}." for k in range(1, 9)]
@@ -152,17 +154,20 @@ def _check(name: str, tmp_path: Path):
     return fx, text
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("name", ["reportlab-own", "reportlab-ragged", "reportlab-offset", "reportlab-mixed"])
 def test_reportlab_fixtures_reading_order(name, tmp_path):
     _check(name, tmp_path)
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize("seed", [3, 12, 32])
 def test_random_layouts_reading_order(seed, tmp_path):
     """Issues set at random (columns, gutters, ragged/hanging, offsets, photos): three of the seeds."""
     _check(f"random-{seed}", tmp_path)
 
 
+@pytest.mark.unit
 def test_mixed_fixture_folios_from_outer_corners(tmp_path):
     """Mirrored running headers and page numbers in the outer corner: gone from the text, folios kept."""
     from ingest.pdf import read_pdf
@@ -172,15 +177,20 @@ def test_mixed_fixture_folios_from_outer_corners(tmp_path):
     assert "创新前沿" not in text and "《常州科技》" not in text
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_chromium_css_columns_reading_order(tmp_path):
     _check("chromium-columns", tmp_path)
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_libreoffice_docx_column_sections_reading_order(tmp_path):
     pytest.importorskip("docx")
     _check("libreoffice-docx", tmp_path)
 
 
+@pytest.mark.unit
 def test_score_lists_displaced_and_missing_sentences():
     from bench.pdf_order import score
     truth = ["第一句。第二句。第三句。", "第四句。"]

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from kb.cli.main import main
-from kb.embeddings import HashEmbedding
 from kb.errors import KBError
 from kb.library import KnowledgeBase
 from kb.retrieve import Filters
 from kb.settings import load_settings
+
+from conftest import KB_CLI, TESTS, HashEmbedding, pdf_pages
 
 A_TEXT = "常州科教城获评中国最佳创业园区第一名。\n\n科教城集聚各类研发机构，孵化科技企业超过三千家。"
 
@@ -53,6 +54,7 @@ def small(tmp_path, data_dir):
 
 # -- 1. questions ------------------------------------------------------------------------------------------------
 
+@pytest.mark.integration
 def test_a_huge_question_is_refused_at_once(small):
     kb = _kb()
     question = "常州科教城" * 2000                                    # 10,000 characters
@@ -64,12 +66,14 @@ def test_a_huge_question_is_refused_at_once(small):
     assert kb.search("科教城 研发机构", top_k=1)                        # still answering
 
 
+@pytest.mark.integration
 def test_the_question_limit_is_a_setting(small):
     kb = _kb(KB_MAX_QUESTION_CHARS="5")
     with pytest.raises(KBError, match="请控制在 5 字以内"):
         kb.search("科教城研发机构")
 
 
+@pytest.mark.integration
 def test_batch_reports_bad_lines_and_goes_on(tmp_path, small, cli):
     batch = tmp_path / "q.jsonl"
     batch.write_text("\n".join([
@@ -101,6 +105,7 @@ def _two_notices(tmp_path) -> Path:
     return folder
 
 
+@pytest.mark.integration
 def test_same_name_in_two_folders_are_two_documents(tmp_path, cli, monkeypatch):
     monkeypatch.setenv("KB_CORPUS_DIR", str(tmp_path / "no-corpus"))     # --all: only the catalogued files
     folder = _two_notices(tmp_path)
@@ -128,6 +133,7 @@ def test_same_name_in_two_folders_are_two_documents(tmp_path, cli, monkeypatch):
     assert cli("remove", "通知.txt")[0] == 0 and _kb().documents() == []       # unambiguous now
 
 
+@pytest.mark.integration
 def test_bare_name_ids_from_older_data_dirs_keep_working(tmp_path, cli):
     """Files given one by one get their bare name; a second 通知.txt elsewhere does not replace the first, and
     ingesting the folder later finds both under the ids they already have."""
@@ -214,13 +220,15 @@ def _ingest_measured(paths, data_dir, tmp_path, **env) -> tuple[int, str, float,
              "print(p.stdout + p.stderr)")
     environ = {"KB_DATA_DIR": str(data_dir), "KB_EMBED_BACKEND": "hash", "PATH": "/usr/bin:/bin",
                "HOME": str(tmp_path), "ANONYMIZED_TELEMETRY": "False", **env}
-    done = subprocess.run([sys.executable, "-c", probe, sys.executable, "-m", "kb.cli.main", "ingest", "-q",
+    done = subprocess.run([sys.executable, "-c", probe, sys.executable, str(KB_CLI), "ingest", "-q",
                            *map(str, paths)], capture_output=True, text=True, env=environ, timeout=120)
     first, _, output = done.stdout.partition("\n")
     rc, seconds, peak_kb = first.split()
     return int(rc), output, float(seconds), int(peak_kb) * 1024
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["bomb.docx", "bomb.pdf", "twice.pdf"])
 def test_a_compression_bomb_is_refused_quickly_in_little_memory(name, bombs, small, data_dir, tmp_path):
     before = _stores(_kb())
@@ -230,6 +238,8 @@ def test_a_compression_bomb_is_refused_quickly_in_little_memory(name, bombs, sma
     assert _stores(_kb()) == before
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_a_runaway_parse_is_stopped_by_the_memory_ceiling(bombs, small, data_dir, tmp_path):
     """With the size check out of the way, pdfminer inflates the bomb itself: the worker's RLIMIT_AS stops it."""
     before = _stores(_kb())
@@ -241,6 +251,8 @@ def test_a_runaway_parse_is_stopped_by_the_memory_ceiling(bombs, small, data_dir
     assert _stores(_kb()) == before
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_a_parse_past_the_timeout_is_killed_and_the_batch_goes_on(bombs, small, cli, monkeypatch):
     monkeypatch.setenv("KB_MAX_INFLATED_MB", "100000")
     monkeypatch.setenv("KB_PARSE_TIMEOUT", "0.3")
@@ -254,6 +266,7 @@ def test_a_parse_past_the_timeout_is_killed_and_the_batch_goes_on(bombs, small, 
     assert set(before[0]) < set(_stores(_kb())[0])
 
 
+@pytest.mark.integration
 def test_zip_member_count_limit(tmp_path, small, cli, monkeypatch):
     import zipfile
     monkeypatch.setenv("KB_MAX_ZIP_MEMBERS", "10")
@@ -266,15 +279,10 @@ def test_zip_member_count_limit(tmp_path, small, cli, monkeypatch):
     assert rc == 1 and out.startswith("[失败] many.docx：压缩包内文件过多（21 个，上限 10），已拒绝"), out
 
 
+@pytest.mark.integration
 def test_pdf_page_limit(tmp_path, small, cli, monkeypatch):
-    from reportlab.pdfgen import canvas
     monkeypatch.setenv("KB_MAX_PDF_PAGES", "3")
-    path = tmp_path / "long.pdf"
-    c = canvas.Canvas(str(path))
-    for i in range(5):
-        c.drawString(72, 700, f"page {i}")
-        c.showPage()
-    c.save()
+    path = pdf_pages(tmp_path / "long.pdf", [[f"page {i}"] for i in range(5)])
     rc, out, _ = cli("ingest", "-q", path)
     assert rc == 1 and out.startswith("[失败] long.pdf：PDF 页数过多（约 5 页，上限 3），已拒绝"), out
 
@@ -306,6 +314,7 @@ def _bm25_ids_file(data_dir: Path) -> Path:
     return data_dir / "bm25" / (data_dir / "bm25" / "current").read_text().strip() / "ids.json"
 
 
+@pytest.mark.integration
 def test_damaged_bm25_files_are_rebuilt_on_open_and_by_repair(indexed, data_dir, cli):
     _bm25_ids_file(data_dir).write_bytes(b"\x00garbage{")
     kb = _kb()
@@ -328,6 +337,7 @@ def _empty_the_catalog(data_dir: Path) -> None:
     db.close()
 
 
+@pytest.mark.integration
 def test_an_emptied_catalog_is_rebuilt_from_the_manifest(indexed, data_dir, cli):
     before = _stores(_kb())
     _empty_the_catalog(data_dir)
@@ -344,6 +354,7 @@ def test_an_emptied_catalog_is_rebuilt_from_the_manifest(indexed, data_dir, cli)
     assert hits and hits[0].doc_id == "policy.txt" and hits[0].title
 
 
+@pytest.mark.integration
 def test_an_unreadable_catalog_is_set_aside_and_rebuilt(indexed, data_dir, cli):
     import sqlite3
     before = _stores(_kb())
@@ -361,6 +372,7 @@ def test_an_unreadable_catalog_is_set_aside_and_rebuilt(indexed, data_dir, cli):
     assert _stores(_kb()) == before
 
 
+@pytest.mark.integration
 def test_repair_never_deletes_vectors_for_an_empty_catalog(indexed, data_dir, cli):
     import shutil
     before = _stores(_kb())
@@ -371,6 +383,7 @@ def test_repair_never_deletes_vectors_for_an_empty_catalog(indexed, data_dir, cl
     assert sorted(_kb().vectors.ids()) == before[1]
 
 
+@pytest.mark.integration
 def test_manifests_follow_publish_remove_and_older_data_dirs(indexed, data_dir, cli):
     import shutil
     names = lambda: sorted(p.name for p in (data_dir / "manifest").glob("*.json"))   # noqa: E731
@@ -384,6 +397,7 @@ def test_manifests_follow_publish_remove_and_older_data_dirs(indexed, data_dir, 
     assert rc == 0 and "已写入文档清单 1 个" in out and len(names()) == 1
 
 
+@pytest.mark.unit
 def test_damaged_cached_vectors_are_recomputed(data_dir):
     import sqlite3
     import numpy as np
@@ -406,6 +420,7 @@ def test_damaged_cached_vectors_are_recomputed(data_dir):
     assert cache.get_many(keys) == dict(zip(keys, expected))               # written back, sound
 
 
+@pytest.mark.integration
 def test_an_unreadable_embedding_cache_is_set_aside(indexed, data_dir, tmp_path):
     path = data_dir / "embed_cache.sqlite"
     for suffix in ("-wal", "-shm"):
@@ -422,6 +437,7 @@ def test_an_unreadable_embedding_cache_is_set_aside(indexed, data_dir, tmp_path)
 
 # -- 5. no traceback reaches a user ------------------------------------------------------------------------------
 
+@pytest.mark.integration
 def test_an_unexpected_failure_is_one_line_and_a_log(indexed, data_dir, cli):
     import shutil
     shutil.rmtree(data_dir / "bm25")
@@ -434,6 +450,7 @@ def test_an_unexpected_failure_is_one_line_and_a_log(indexed, data_dir, cli):
     assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
 
 
+@pytest.mark.integration
 def test_a_malformed_catalog_on_a_query_points_to_repair(indexed, data_dir, cli):
     import sqlite3
     catalog = data_dir / "catalog.sqlite"
@@ -448,6 +465,7 @@ def test_a_malformed_catalog_on_a_query_points_to_repair(indexed, data_dir, cli)
         assert "kb repair" in err and "Traceback" not in err, err
 
 
+@pytest.mark.unit
 def test_environment_failures_have_their_own_messages():
     import errno
     import sqlite3
@@ -462,6 +480,7 @@ def test_environment_failures_have_their_own_messages():
     assert describe(ValueError("x")) is None
 
 
+@pytest.mark.integration
 def test_a_file_name_that_is_not_utf8_is_reported_and_the_batch_goes_on(tmp_path, cli):
     import os
     folder = tmp_path / "mixed"
@@ -475,6 +494,7 @@ def test_a_file_name_that_is_not_utf8_is_reported_and_the_batch_goes_on(tmp_path
     assert [d["doc_id"] for d in _kb().documents()] == ["good.txt"]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("command", [("status",), ("search", "科教城"), ("ask", "科教城孵化了多少企业？"),
                                      ("remove", "a.txt"), ("repair",)])
 def test_a_missing_data_dir_is_an_error_not_a_new_knowledge_base(command, tmp_path, cli, monkeypatch):
@@ -487,6 +507,7 @@ def test_a_missing_data_dir_is_an_error_not_a_new_knowledge_base(command, tmp_pa
 
 # -- 6. metadata.toml, backup and restore ------------------------------------------------------------------------
 
+@pytest.mark.integration
 def test_metadata_toml_changes_apply_on_the_next_ingest(tmp_path, cli):
     folder = _two_docs(tmp_path)
     meta = folder / "metadata.toml"
@@ -514,17 +535,19 @@ def _stores_elsewhere(data_dir: Path) -> tuple:
     import subprocess
     import sys
     code = ("import json; from kb.library import KnowledgeBase; from kb.settings import load_settings; "
-            "from kb.embeddings import HashEmbedding; "
+            "from hash_embedding import HashEmbedding; "
             "kb = KnowledgeBase(load_settings(), embedder=HashEmbedding(), create=False); "
             "print(json.dumps([sorted(kb.catalog.chunk_ids()), sorted(kb.vectors.ids()), sorted(kb.bm25.stored_ids()),"
             " [d['doc_id'] for d in kb.documents()]]))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                          env={"KB_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "ANONYMIZED_TELEMETRY": "False"})
+                          env={"KB_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "ANONYMIZED_TELEMETRY": "False",
+                               "PYTHONPATH": str(TESTS)})
     assert done.returncode == 0, done.stderr
     catalog, chroma, bm25, docs = json.loads(done.stdout)
     return catalog, chroma, bm25, sorted(docs)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("suffix", [".tar", ".tar.gz"])
 def test_backup_and_restore(suffix, tmp_path, indexed, data_dir, cli, monkeypatch):
     before = _stores(_kb()) + (["a.txt", "policy.txt"],)
@@ -547,6 +570,7 @@ def test_backup_and_restore(suffix, tmp_path, indexed, data_dir, cli, monkeypatc
     assert _stores_elsewhere(fresh) == before
 
 
+@pytest.mark.integration
 def test_restore_refuses_what_is_not_a_backup(tmp_path, cli):
     junk = tmp_path / "junk.tar"
     junk.write_bytes(b"not a tar file at all" * 50)
@@ -574,6 +598,7 @@ def _read_only_mount_works(tmp_path) -> bool:
     return done.returncode == 0
 
 
+@pytest.mark.integration
 def test_a_read_only_data_dir_answers_questions(tmp_path, indexed, data_dir):
     """The data dir on a read-only mount (a private mount namespace: root ignores file modes): questions work,
     writes say why they cannot, nothing is written."""
@@ -583,7 +608,7 @@ def test_a_read_only_data_dir_answers_questions(tmp_path, indexed, data_dir):
     if not _read_only_mount_works(tmp_path):
         pytest.skip("no private read-only mount here (needs root and unshare)")
     listing = sorted((str(p), p.stat().st_mtime_ns) for p in data_dir.rglob("*"))
-    kb = [shlex.quote(sys.executable), "-m", "kb.cli.main"]
+    kb = [shlex.quote(sys.executable), shlex.quote(str(KB_CLI))]
     script = " && ".join([f"mount --bind {data_dir} {data_dir}", f"mount -o remount,bind,ro {data_dir}",
                           " ".join(kb + ["search", "科教城研发机构", "--json"]),
                           " ".join(kb + ["ask", "科教城孵化了多少科技企业？", "--json"]),
@@ -602,6 +627,7 @@ def test_a_read_only_data_dir_answers_questions(tmp_path, indexed, data_dir):
     assert sorted((str(p), p.stat().st_mtime_ns) for p in data_dir.rglob("*")) == listing
 
 
+@pytest.mark.integration
 def test_a_full_disk_is_one_line_and_the_next_ingest_recovers(tmp_path):
     """The data dir on a 4 MB tmpfs (a private mount namespace): indexing a 1.8 MB text fills it; after the
     disk grows, the same command indexes it and the stores agree."""
@@ -618,7 +644,7 @@ def test_a_full_disk_is_one_line_and_the_next_ingest_recovers(tmp_path):
                    encoding="utf-8")
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    kb = " ".join([shlex.quote(sys.executable), "-m", "kb.cli.main"])
+    kb = " ".join([shlex.quote(sys.executable), shlex.quote(str(KB_CLI))])
     script = "; ".join([f"mount -t tmpfs -o size=4m tmpfs {mnt} || exit 9",
                         f"{kb} ingest -q {big}; echo rc=$?",
                         f"mount -o remount,size=64m {mnt}",

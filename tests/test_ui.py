@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import tempfile
 from datetime import datetime
 
@@ -16,9 +15,8 @@ from kb.library import KnowledgeBase
 from kb.retrieve import Hit
 from kb.settings import load_settings
 
-from conftest import CORPUS, HashEmbedding
+from conftest import CORPUS, GOOD, NEWS, POLICY, QUESTION, HashEmbedding, fake_llm, launch_app
 
-NEWS = "xiandaikuaibao-2023-kejiaocheng.txt"
 UPLOADED_FACT = "龙城未来实验室首期投入资金8.8亿元，由常州市科学技术局牵头组建。"
 
 
@@ -42,11 +40,13 @@ def _pairs():
 WHEN = datetime(2024, 5, 6, 7, 8, 9)
 
 
+@pytest.mark.unit
 def test_where_lists_known_fields_once():
     assert where(_hit()) == "《常州科技》2023年第3期 · 2023年第3期（总第171期） · 2023-03 · 科教城简讯 · 第4页"
     assert where(_hit(issue="", page=None, article="")) == "《常州科技》2023年第3期 · 2023-03"
 
 
+@pytest.mark.unit
 def test_markdown_export_has_question_answer_citation_and_time():
     text = to_markdown(_pairs(), WHEN)
     assert "导出时间：2024-05-06 07:08:09" in text
@@ -57,6 +57,7 @@ def test_markdown_export_has_question_answer_citation_and_time():
     assert "*语言模型服务不可用，已改用摘录式回答*" in text
 
 
+@pytest.mark.unit
 def test_json_export_round_trips():
     data = json.loads(to_json(_pairs(), WHEN))
     assert data["exported_at"] == "2024-05-06 07:08:09" and len(data["items"]) == 2
@@ -66,6 +67,7 @@ def test_json_export_round_trips():
     assert data["items"][1]["answered"] is False and data["items"][1]["related"]
 
 
+@pytest.mark.unit
 def test_docx_export_opens_with_python_docx(tmp_path):
     path = write_export(_pairs(), tmp_path / "out.docx", WHEN)
     text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
@@ -75,6 +77,7 @@ def test_docx_export_opens_with_python_docx(tmp_path):
     assert to_docx(_pairs(), WHEN)[:2] == b"PK"
 
 
+@pytest.mark.unit
 def test_export_rejects_empty_and_unknown_formats(tmp_path):
     with pytest.raises(ValueError, match="没有可导出"):
         to_markdown([])
@@ -83,6 +86,7 @@ def test_export_rejects_empty_and_unknown_formats(tmp_path):
 
 
 # -- UI helpers ---------------------------------------------------------------------
+@pytest.mark.unit
 def test_answer_markers_link_to_their_citation_and_quotes_are_marked():
     from ui import render
     (_, cited), (_, refused) = _pairs()
@@ -96,6 +100,7 @@ def test_answer_markers_link_to_their_citation_and_quotes_are_marked():
     assert render.highlight("a<b>c", [(1, 4)]) == "a<mark>&lt;b&gt;</mark>c"
 
 
+@pytest.mark.unit
 def test_upload_names_are_sanitised_and_limits_enforced(tmp_path):
     from kb.uploads import safe_name, store_uploads
     assert safe_name("../../etc/passwd.TXT") == "passwd.txt"
@@ -114,6 +119,7 @@ def test_upload_names_are_sanitised_and_limits_enforced(tmp_path):
     assert reasons["big.txt"].startswith("文件超过大小上限") and reasons["表.xlsx"].startswith("不支持的文件类型")
 
 
+@pytest.mark.unit
 def test_users_setting_becomes_launch_auth():
     from ui.app import launch_options
     from ui.auth import User, parse_users
@@ -127,6 +133,7 @@ def test_users_setting_becomes_launch_auth():
     assert launch_options(load_settings(env={}))["auth"] is None
 
 
+@pytest.mark.unit
 def test_theme_uses_no_web_fonts():
     import gradio as gr
     from ui.app import theme
@@ -134,31 +141,7 @@ def test_theme_uses_no_web_fonts():
     assert not any(isinstance(f, gr.themes.GoogleFont) for f in fonts)
 
 
-# -- the running app ------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    from ui.app import build_app, launch_options
-    root = tmp_path_factory.mktemp("ui")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    shutil.copy(CORPUS / NEWS, corpus / NEWS)
-    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(corpus)})
-    kb = KnowledgeBase(settings, embedder=HashEmbedding())
-    assert [e.status for e in kb.ingest([corpus])] == ["ok"]
-    app = build_app(kb)
-    port = _free_port()
-    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                       **launch_options(settings))
-    yield kb, f"http://127.0.0.1:{port}/", root
-    app.close()
-
-
+# -- the running app (the served fixture is in conftest) ------------------------
 def _client(url):
     from gradio_client import Client
     return Client(url, verbose=False, download_files=tempfile.mkdtemp(prefix="kb-ui-test-"))
@@ -170,6 +153,7 @@ def _ask(client, question):
     return chat[-1]["content"][0]["text"], sources
 
 
+@pytest.mark.integration
 def test_ask_returns_answer_with_linked_citations(served):
     _, url, _ = served
     answer, sources = _ask(_client(url), "2024年园区高新技术企业净增多少家？")
@@ -178,6 +162,7 @@ def test_ask_returns_answer_with_linked_citations(served):
     assert "常州科教城" in sources
 
 
+@pytest.mark.integration
 def test_first_questions_arriving_together_all_get_answers(served, tmp_path):
     """A server's first users (or its warm-up and a user) must not race to open the vector store."""
     from concurrent.futures import ThreadPoolExecutor
@@ -190,6 +175,7 @@ def test_first_questions_arriving_together_all_get_answers(served, tmp_path):
     assert all(a.answered for a in answers)
 
 
+@pytest.mark.integration
 def test_filters_restrict_documents_and_bad_dates_are_reported(served):
     from gradio_client.exceptions import AppError
     _, url, _ = served
@@ -202,6 +188,7 @@ def test_filters_restrict_documents_and_bad_dates_are_reported(served):
     assert "资料中未找到相关内容" not in chat[-1]["content"][0]["text"]     # 2023年12月31日 is read as 2023-12-31
 
 
+@pytest.mark.integration
 def test_upload_answer_from_it_then_remove(served, tmp_path):
     from gradio_client import handle_file
     kb, url, root = served
@@ -234,6 +221,7 @@ def test_upload_answer_from_it_then_remove(served, tmp_path):
     assert "8.8亿元" not in answer + sources
 
 
+@pytest.mark.integration
 def test_export_conversation_as_docx_markdown_and_json(served):
     _, url, _ = served
     client = _client(url)
@@ -250,18 +238,21 @@ def test_export_conversation_as_docx_markdown_and_json(served):
     assert [i["question"] for i in data["items"]] == ["2024年园区高新技术企业净增多少家？", "常州科教城成立多少年了？"]
 
 
+@pytest.mark.integration
 def test_export_without_questions_says_so(served):
     _, url, _ = served
     path, message = _client(url).predict("all", ".docx", api_name="/export")
     assert path is None and "还没有可导出的问答" in message
 
 
+@pytest.mark.integration
 def test_reindex_everything_skips_unchanged_files(served):
     _, url, _ = served
     results = _client(url).predict(api_name="/reindex")
     assert [row[:2] for row in results["data"]] == [[NEWS, "未变化"]]
 
 
+@pytest.mark.integration
 def test_page_loads_nothing_from_other_hosts(served):
     import re
     import urllib.request
@@ -273,55 +264,35 @@ def test_page_loads_nothing_from_other_hosts(served):
         assert not re.search(r"fonts\.googleapis|fonts\.gstatic|cdn\.jsdelivr|unpkg\.com", text)
 
 
+@pytest.mark.integration
 def test_login_required_when_users_are_set(tmp_path):
     import urllib.error
     import urllib.request
     from gradio_client import Client
-    from ui.app import build_app, launch_options
     settings = load_settings(env={"KB_DATA_DIR": str(tmp_path / "data"), "KB_USERS": "amy:pw1"})
-    app = build_app(KnowledgeBase(settings, embedder=HashEmbedding()))
-    port = _free_port()
-    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                       **launch_options(settings))
-    url = f"http://127.0.0.1:{port}/"
-    try:
+    with launch_app(KnowledgeBase(settings, embedder=HashEmbedding())) as url:
         with pytest.raises(urllib.error.HTTPError):
             urllib.request.urlopen(url + "config", timeout=10)
         client = Client(url, auth=("amy", "pw1"), verbose=False)
         assert "/ask" in client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    finally:
-        app.close()
 
 
+@pytest.mark.integration
 def test_llm_answer_streams_into_the_chat(tmp_path):
     """With an LLM configured, drafts reach the browser while the model writes; the checked answer replaces them."""
-    import threading
-    from http.server import ThreadingHTTPServer
     from gradio_client import Client
-    from test_llm import GOOD, POLICY, QUESTION, FakeLLM
-    from ui.app import build_app, launch_options
-    llm = ThreadingHTTPServer(("127.0.0.1", 0), FakeLLM)
-    llm.daemon_threads, llm.requests = True, []
-    llm.script = {"reply": GOOD, "delay": 0.6, "stall_after_first": True}    # a pause after the first chunk
-    threading.Thread(target=llm.serve_forever, daemon=True).start()
     doc = tmp_path / "policy.txt"
     doc.write_text(POLICY, encoding="utf-8")
-    settings = load_settings(env={"KB_DATA_DIR": str(tmp_path / "data"), "KB_LLM_MODEL": "fake-model",
-                                  "KB_LLM_URL": f"http://127.0.0.1:{llm.server_address[1]}"})
-    kb = KnowledgeBase(settings, embedder=HashEmbedding())
-    assert [e.status for e in kb.ingest([doc])] == ["ok"]
-    app = build_app(kb)
-    port = _free_port()
-    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                       **launch_options(settings))
-    try:
-        job = Client(f"http://127.0.0.1:{port}/", verbose=False).submit(QUESTION, [], [], "", "", api_name="/ask")
-        final = job.result(timeout=30)
-        shown = [out[0][-1]["content"][0]["text"] for out in job.outputs()]     # the chat after each update
-    finally:
-        app.close()
-        llm.shutdown()
-        llm.server_close()
+    # A pause after the first chunk, so that a draft is on screen before the answer is checked.
+    with fake_llm({"reply": GOOD, "delay": 0.6, "stall_after_first": True}) as llm:
+        settings = load_settings(env={"KB_DATA_DIR": str(tmp_path / "data"), "KB_LLM_MODEL": "fake-model",
+                                      "KB_LLM_URL": f"http://127.0.0.1:{llm.server_address[1]}"})
+        kb = KnowledgeBase(settings, embedder=HashEmbedding())
+        assert [e.status for e in kb.ingest([doc])] == ["ok"]
+        with launch_app(kb) as url:
+            job = Client(url, verbose=False).submit(QUESTION, [], [], "", "", api_name="/ask")
+            final = job.result(timeout=30)
+            shown = [out[0][-1]["content"][0]["text"] for out in job.outputs()]     # the chat after each update
     assert llm.requests and llm.requests[0][1]["stream"] is True
     drafts = [text for text in shown if "生成中" in text]
     assert any(GOOD[:4] in text and GOOD not in text for text in drafts), shown    # a partial answer was shown
@@ -334,6 +305,7 @@ def test_llm_answer_streams_into_the_chat(tmp_path):
 EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">高新技术企业净增多少家？'
 
 
+@pytest.mark.integration
 def test_markup_in_a_question_stays_text_in_every_output(served, tmp_path):
     import re
     _, url, _ = served
@@ -352,6 +324,7 @@ def test_markup_in_a_question_stays_text_in_every_output(served, tmp_path):
     assert f"一、{EVIL}" in text                      # Word shows the characters; it has no markup to run
 
 
+@pytest.mark.unit
 def test_copy_texts_are_plain():
     from ui import render
     (q, cited), (q2, refused) = _pairs()
@@ -362,6 +335,7 @@ def test_copy_texts_are_plain():
     assert "可能相关：" in render.answer_with_sources(q2, refused)
 
 
+@pytest.mark.unit
 def test_questions_of_one_session_are_answered_in_turn():
     import threading
     import time
@@ -382,6 +356,7 @@ def test_questions_of_one_session_are_answered_in_turn():
     assert done == ["甲", "乙", "丙"] and conv.snapshot()[1] == []
 
 
+@pytest.mark.unit
 def test_a_question_abandoned_before_its_turn_does_not_block_later_ones():
     from ui.conversation import Conversation
     conv = Conversation()
@@ -395,6 +370,7 @@ def test_a_question_abandoned_before_its_turn_does_not_block_later_ones():
 
 
 # -- login: throttling and roles ------------------------------------------------------
+@pytest.mark.unit
 def test_sixth_wrong_password_in_ten_minutes_is_refused_without_checking():
     from ui.auth import Login, User
     now = [1000.0]
@@ -411,7 +387,7 @@ def test_sixth_wrong_password_in_ten_minutes_is_refused_without_checking():
 
 @pytest.fixture(scope="module")
 def served_roles(tmp_path_factory):
-    from ui.app import build_app, launch_options, login_for
+    from ui.app import login_for
     root = tmp_path_factory.mktemp("roles")
     corpus = root / "corpus"
     corpus.mkdir()
@@ -421,14 +397,11 @@ def served_roles(tmp_path_factory):
     kb = KnowledgeBase(settings, embedder=HashEmbedding())
     assert [e.status for e in kb.ingest([corpus])] == ["ok"]
     login = login_for(settings)
-    app = build_app(kb, login)
-    port = _free_port()
-    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                       **launch_options(settings, login))
-    yield kb, f"http://127.0.0.1:{port}/", login
-    app.close()
+    with launch_app(kb, login) as url:
+        yield kb, url, login
 
 
+@pytest.mark.integration
 def test_a_reader_is_refused_upload_remove_and_reindex_through_the_api(served_roles, tmp_path):
     from gradio_client import Client, handle_file
     from gradio_client.exceptions import AppError
@@ -449,6 +422,7 @@ def test_a_reader_is_refused_upload_remove_and_reindex_through_the_api(served_ro
     assert editor.predict(api_name="/reindex")["data"][0][:2] == [NEWS, "未变化"]
 
 
+@pytest.mark.integration
 def test_login_is_throttled_over_http(served_roles):
     import urllib.error
     import urllib.parse
@@ -470,6 +444,7 @@ def test_login_is_throttled_over_http(served_roles):
     assert len(login.failures[("bo", "127.0.0.1")]) == 5             # counted for this name at this address
 
 
+@pytest.mark.integration
 def test_a_follow_up_is_read_against_the_sessions_previous_question(served):
     _, url, _ = served
     client = _client(url)
@@ -480,6 +455,7 @@ def test_a_follow_up_is_read_against_the_sessions_previous_question(served):
     assert "按上文理解为" not in answer
 
 
+@pytest.mark.integration
 def test_logout_ends_only_this_session(served_roles):
     import httpx
     _, url, _ = served_roles
@@ -492,6 +468,7 @@ def test_logout_ends_only_this_session(served_roles):
     assert elsewhere.get("config").status_code == 200          # the same user's other browser stays logged in
 
 
+@pytest.mark.integration
 def test_long_and_empty_questions(served):
     _, url, _ = served
     client = _client(url)

@@ -4,10 +4,6 @@ from __future__ import annotations
 import os
 import threading
 
-# Before gradio is imported: no analytics calls, no telemetry.
-os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-
 import gradio as gr  # noqa: E402
 
 from kb.settings import Settings  # noqa: E402
@@ -155,6 +151,9 @@ def _warm_up(kb) -> None:
 
 
 def serve(host: str | None = None, port: int | None = None) -> None:
+    # No analytics calls, no telemetry (gradio reads the variable when it would call; build_app also says so).
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     from kb.library import KnowledgeBase
     kb = KnowledgeBase()
     host = host or kb.settings.host

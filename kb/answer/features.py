@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
+
+import numpy as np
+
+from ingest.chunking import split_sentences
 
 from ..retrieve import Hit
 from .candidates import Candidate
@@ -24,6 +28,10 @@ class Env:
     hits: list[Hit]
     tokenizer: object
     unseen_idf: float
+    # Dense vectors (unit length) of the parts (as queries) and of the passages' sentences, by text; empty
+    # when the caller has none, and the dense features are then 0.
+    part_vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
+    sentence_vectors: Mapping[str, np.ndarray] = field(default_factory=dict)
     memo: dict = field(default_factory=dict)
 
     def once(self, key, fn):
@@ -38,6 +46,34 @@ def per_passage(fn):
         return env.once((id(fn), id(part), cand.hit_index), lambda: fn(part, cand, env))
     feature.__name__ = fn.__name__
     return feature
+
+
+# A feature the caller cannot compute (no vectors): the scorer reads it as its training mean, so that it
+# neither helps nor hurts a quote, instead of as "no similarity at all".
+MISSING = float("nan")
+
+
+def _sentences(env: Env, hit_index: int) -> list[tuple[int, int, str]]:
+    text = env.hits[hit_index].text     # the same sentences as reader.sentence_texts
+    return env.once(("sentences", hit_index), lambda: [(a, b, text[a:b].strip()) for a, b in split_sentences(text)])
+
+
+def dense_similarity(part, cand, env) -> float:
+    """Cosine of the part and the quote's closest sentence: a paraphrase shares meaning, not words."""
+    q = env.part_vectors.get(part.text)
+    if q is None:
+        return MISSING
+    sims = [float(q @ v) for a, b, t in _sentences(env, cand.hit_index)
+            if a < cand.end and cand.start < b and (v := env.sentence_vectors.get(t)) is not None]
+    return max(sims, default=0.0)
+
+
+def _neighbour(env: Env, cand: Candidate, step: int) -> str:
+    """The sentence just before (step -1) or after (+1) the quote in its passage."""
+    spans = _sentences(env, cand.hit_index)
+    if step < 0:
+        return next((t for a, b, t in reversed(spans) if b <= cand.start), "")
+    return next((t for a, b, t in spans if a >= cand.end), "")
 
 
 def _held(part: Part, cand: Candidate, env: Env) -> bool:
@@ -95,6 +131,11 @@ def rare_absent_quote(part, cand, env) -> float:
 
 
 @per_passage
+def slot_absent_passage(part, cand, env) -> float:
+    return _share_absent(part.slot.terms, cand.context, part.slot)
+
+
+@per_passage
 def head_absent_passage(part, cand, env) -> float:
     return float(bool(part.head.terms) and part.head.coverage(cand.context) == 0)
 
@@ -104,6 +145,8 @@ FEATURES: tuple[tuple[str, Callable[[Part, Candidate, Env], float]], ...] = (
     ("focus_coverage", lambda p, c, e: p.focus.coverage(c.text)),
     ("head_coverage", lambda p, c, e: p.head.coverage(c.text) if p.head.terms else 0.0),
     ("head_absent_passage", head_absent_passage),
+    ("slot_coverage", lambda p, c, e: p.slot.coverage(c.text) if p.slot.terms else 0.0),
+    ("slot_absent_passage", slot_absent_passage),
     ("part_coverage_passage", per_passage(lambda p, c, e: p.terms.coverage(c.context))),
     ("question_coverage_passage", per_passage(lambda p, c, e: e.question.whole.coverage(c.context))),
     ("subject_coverage_passage", per_passage(lambda p, c, e: p.subject.coverage(c.context) if p.subject else 0.0)),
@@ -120,6 +163,9 @@ FEATURES: tuple[tuple[str, Callable[[Part, Candidate, Env], float]], ...] = (
     ("rank", lambda p, c, e: 1.0 / (1 + c.hit_index)),
     ("fused_score", lambda p, c, e: e.hits[c.hit_index].score),
     ("dense_score", lambda p, c, e: e.hits[c.hit_index].dense_score or 0.0),
+    ("dense_similarity", dense_similarity),
+    ("previous_coverage", lambda p, c, e: p.terms.coverage(_neighbour(e, c, -1))),
+    ("next_coverage", lambda p, c, e: p.terms.coverage(_neighbour(e, c, 1))),
     ("sentences", lambda p, c, e: c.units - 1.0),
     ("length", lambda p, c, e: len(c.text) / 100),
     ("fragment", lambda p, c, e: float(c.fragment)),
@@ -132,12 +178,13 @@ FEATURES: tuple[tuple[str, Callable[[Part, Candidate, Env], float]], ...] = (
     ("definition_shape", lambda p, c, e: kind_held(p, c, e) if p.kind.name == "define" else 0.0),
 )
 # Each of these also as its distance to the part's best candidate: how a quote stands among the others.
-RELATIVE = ("part_coverage", "focus_coverage", "head_coverage", "fused_score", "kind_held")
+RELATIVE = ("part_coverage", "focus_coverage", "head_coverage", "fused_score", "kind_held", "dense_similarity",
+            "slot_coverage")
 NAMES = tuple(name for name, _ in FEATURES) + tuple(f"{n}_gap" for n in RELATIVE)
 _RELATIVE_AT = tuple(NAMES.index(n) for n in RELATIVE)
 
 
 def vectors(part: Part, pool: list[Candidate], env: Env) -> list[tuple[float, ...]]:
     rows = [[fn(part, c, env) for _, fn in FEATURES] for c in pool]
-    best = [max((r[i] for r in rows), default=0.0) for i in _RELATIVE_AT]
+    best = [max((r[i] for r in rows if r[i] == r[i]), default=MISSING) for i in _RELATIVE_AT]
     return [tuple(r + [r[i] - b for i, b in zip(_RELATIVE_AT, best)]) for r in rows]

@@ -25,6 +25,7 @@ class Part:
     years: frozenset[str]       # years the part names
     rare: tuple[str, ...]       # words of the part that name one thing (IDF ≥ RARE_IDF)
     subject: TermWeights | None  # an earlier part's words: a later part often omits its subject
+    slot: TermWeights           # the words beside the question word (占地[多少]亩 → 占地 亩)
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Q
         # The subject carried into a later part: the earlier parts' words this one does not repeat.
         carried = [t for p in parts for t in p.terms.terms if t not in terms]
         parts.append(Part(text, kind_of(text), weights(terms, soft), weights(tokenizer.query_terms(_focus(text))),
-                          weights(head), frozenset(YEAR.findall(text)), rare, weights(carried) if carried else None))
+                          weights(head), frozenset(YEAR.findall(text)), rare, weights(carried) if carried else None,
+                          weights(tokenizer.slot(text), soft)))
     return Question(question, tuple(parts), weights(tokenizer.query_terms(question), soft),
                     bool(CJK.search(question)))

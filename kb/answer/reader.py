@@ -4,6 +4,11 @@ named reason. The answer quotes the passages verbatim with numbered citations.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ingest.chunking import split_sentences
 
 from ..model import NOT_FOUND, Answer, Citation, PartExplain, ScoredQuote
 from ..retrieve import Hit
@@ -20,13 +25,31 @@ class Scored:
     p: float               # the candidate model's probability
 
 
+# texts, as_query → one unit-length vector per text (passage vectors come from the cache filled at ingest)
+Embed = Callable[[list[str], bool], list[np.ndarray]]
+
+
+def sentence_texts(text: str) -> list[str]:
+    """The sentences of a passage whose vectors the dense features compare (cached at ingest, by text)."""
+    return [text[a:b].strip() for a, b in split_sentences(text)]
+
+
+def _vectors(q: Question, hits: list[Hit], embed: Embed | None) -> dict:
+    if embed is None:
+        return {}
+    parts = [p.text for p in q.parts]
+    sentences = sorted({t for h in hits for t in sentence_texts(h.text)})
+    return {"part_vectors": dict(zip(parts, embed(parts, True))),
+            "sentence_vectors": dict(zip(sentences, embed(sentences, False)))}
+
+
 def score_parts(question: str, hits: list[Hit], tokenizer, idf, scorer: Scorer | None,
-                soft: float, max_parts: int) -> tuple[Question, list[list[Scored]]]:
+                soft: float, max_parts: int, embed: Embed | None = None) -> tuple[Question, list[list[Scored]]]:
     """Every candidate of the passages scored for every part of the question, best first. With no scorer
     (when fitting one) the probabilities are 0."""
     q = analyse(question, tokenizer, idf, soft, max_parts)
     pool = candidates(hits)
-    env = Env(q, hits, tokenizer, idf("\x00"))
+    env = Env(q, hits, tokenizer, idf("\x00"), **_vectors(q, hits, embed))
     out = []
     for part in q.parts:
         rows = zip(pool, vectors(part, pool, env))
@@ -66,11 +89,11 @@ def _union(x: Candidate, y: Candidate, hits: list[Hit], limit: int) -> Candidate
 
 def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, soft: float = 0.5, max_parts: int = 3,
                       scorer: Scorer | None = None, threshold: float | None = None, explain_top: int = 3,
-                      min_support: float = 0.35) -> Answer:
+                      min_support: float = 0.35, embed: Embed | None = None) -> Answer:
     if not hits:
         return Answer(question, NOT_FOUND, False)
     scorer = scorer or load()
-    q, per_part = score_parts(question, hits, tokenizer, idf, scorer, soft, max_parts)
+    q, per_part = score_parts(question, hits, tokenizer, idf, scorer, soft, max_parts, embed)
     return compose(q, per_part, hits, scorer, scorer.threshold if threshold is None else threshold, explain_top,
                    min_support)
 

@@ -29,7 +29,9 @@ class Linear:
     intercept: float
 
     def logit(self, x) -> float:
-        return self.intercept + sum(c * (v - m) / s for c, v, m, s in zip(self.coef, x, self.mean, self.scale))
+        # v != v: a missing feature (features.MISSING) counts as its mean
+        return self.intercept + sum(c * (v - m) / s for c, v, m, s in zip(self.coef, x, self.mean, self.scale)
+                                    if v == v)
 
     def probability(self, x) -> float:
         z = self.logit(x)

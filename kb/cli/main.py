@@ -7,9 +7,6 @@ import logging
 import os
 import sys
 
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
 
 def _kb(create: bool = False):
     """The knowledge base; only ingest creates a data dir (a mistyped KB_DATA_DIR must not answer from nothing)."""
@@ -149,7 +146,7 @@ def _format_explain(answer) -> str:
         state = "已回答" if e.answered else f"拒答：{e.reason}"
         lines.append(f"· {e.part}（类型 {e.kind}，可答概率 {e.answerable:.2f}，{state}）")
         for q in e.top:
-            top = sorted(q.features, key=lambda kv: -abs(kv[1]))[:6]
+            top = sorted((kv for kv in q.features if kv[1] == kv[1]), key=lambda kv: -abs(kv[1]))[:6]
             lines.append(f"    {q.score:.3f} {q.text[:60]}")
             lines.append("      " + " ".join(f"{k}={v:.2f}" for k, v in top))
     return "\n".join(lines)
@@ -365,6 +362,8 @@ def _quiet_jieba(record: logging.LogRecord) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")      # here, not at import: importing changes nothing
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     args = build_parser().parse_args(argv)
     logging.getLogger("jieba").addFilter(_quiet_jieba)       # a no-op when already added
     if args.command in ("search", "ask") and not args.batch and not args.question.strip():
