@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Sequence
 
 from .answer import Answer
-from .export import Reference, references, remarks
+from .references import Reference, references, remarks
 
 # Characters XML 1.0 cannot hold (python-docx would raise on them): control codes, lone surrogates, U+FFFE/F.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

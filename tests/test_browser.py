@@ -239,7 +239,7 @@ def test_markup_in_a_question_is_shown_as_text_not_run(served, page):
     assert page.locator('img[src="x"]').count() == 0 and page.locator("details.src-turn script").count() == 0
 
 
-def test_a_card_opens_its_whole_article_with_the_quote_marked(served, page):  # noqa: F811
+def test_a_card_opens_its_whole_article_with_the_quote_marked(served, page):
     _, url, _ = served
     page.goto(url)
     ask(page, FIRST, 1)
@@ -255,7 +255,7 @@ def test_a_card_opens_its_whole_article_with_the_quote_marked(served, page):  # 
     assert len(page.context.pages) == 1
 
 
-def test_history_survives_a_reload_and_is_restored(served, page):  # noqa: F811
+def test_history_survives_a_reload_and_is_restored(served, page):
     _, url, _ = served
     page.goto(url)
     ask(page, "科教城有多少家高校？", 1)
@@ -269,7 +269,7 @@ def test_history_survives_a_reload_and_is_restored(served, page):  # noqa: F811
     sync_api.expect(page.locator("#cite-1-1")).to_have_count(1)
 
 
-def test_active_filters_are_chips_and_a_refusal_offers_to_search_everything(served, page):  # noqa: F811
+def test_active_filters_are_chips_and_a_refusal_offers_to_search_everything(served, page):
     _, url, _ = served
     page.goto(url)
     page.get_by_text("检索范围（可选）").click()
@@ -301,21 +301,16 @@ def served_magazine(tmp_path_factory):
     import shutil
     from kb.library import KnowledgeBase
     from kb.settings import load_settings
-    from conftest import CORPUS, HashEmbedding
-    from test_ui import _free_port
-    from ui.app import build_app, launch_options
+    from conftest import CORPUS
     root = tmp_path_factory.mktemp("magazine")
     (root / "corpus").mkdir()
     shutil.copy(CORPUS / "changzhou-keji-2023-03.txt", root / "corpus")
-    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(root / "corpus")})
+    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(root / "corpus"),
+                                  "KB_ANSWERER": "rules"})
     kb = KnowledgeBase(settings, embedder=HashEmbedding())
     assert [e.status for e in kb.ingest([root / "corpus"])] == ["ok"]
-    app = build_app(kb)
-    port = _free_port()
-    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                       **launch_options(settings))
-    yield f"http://127.0.0.1:{port}/"
-    app.close()
+    with launch_app(kb) as url:
+        yield url
 
 
 def test_a_follow_up_that_means_nothing_alone_is_answered_from_the_conversation(served_magazine, page):

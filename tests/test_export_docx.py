@@ -8,12 +8,15 @@ import zipfile
 from datetime import datetime
 
 import docx
+import pytest
 from docx.shared import Pt
 
 from kb.answer import Answer, Citation
 from kb.export import references, to_docx, to_json, to_markdown
 from kb.export_docx import cn_number, plain_answer
 from kb.retrieve import Hit
+
+pytestmark = pytest.mark.unit
 
 WHEN = datetime(2024, 5, 6, 7, 8, 9)
 EVIL = '<script>alert(1)</script><img src=x onerror="alert(2)">'

@@ -3,6 +3,7 @@ in the library, the CLI and the page; a refusal under filters says so. Real file
 from __future__ import annotations
 
 import shutil
+import tempfile
 
 import pytest
 
@@ -12,14 +13,19 @@ from kb.library import KnowledgeBase
 from kb.retrieve import Filters
 from kb.settings import load_settings
 
-from conftest import CORPUS, HashEmbedding
-from test_ui import NEWS, _client, served  # noqa: F401
+from conftest import CORPUS, NEWS, HashEmbedding
+
+
+def _client(url):
+    from gradio_client import Client
+    return Client(url, verbose=False, download_files=tempfile.mkdtemp(prefix="kb-test-"))
 
 DOCS = [{"doc_id": "2023/通知.txt", "source": "通知.txt", "title": "关于高企认定的通知"},
         {"doc_id": "汇编.txt", "source": "汇编.txt", "title": "政策汇编"},
         {"doc_id": "2024/汇编.txt", "source": "汇编.txt", "title": "政策汇编"}]
 
 
+@pytest.mark.unit
 def test_typed_dates_are_read_and_bad_ones_refused():
     assert [filters.parse_date(v) for v in ("2023年3月", "2023/3", "2023.03", "2023年3月5日", "2023", " ")] == \
         ["2023-03", "2023-03", "2023-03", "2023-03-05", "2023", ""]
@@ -28,6 +34,7 @@ def test_typed_dates_are_read_and_bad_ones_refused():
             filters.parse_date(bad)
 
 
+@pytest.mark.unit
 def test_ranges_kinds_and_documents_are_checked():
     with pytest.raises(KBError, match="起始日期 2024-01 晚于截止日期 2023-12"):
         filters.check(Filters(date_from="2024年1月", date_to="2023-12"), DOCS)
@@ -48,11 +55,13 @@ def test_ranges_kinds_and_documents_are_checked():
 def small_kb(tmp_path_factory):
     root = tmp_path_factory.mktemp("filters")
     shutil.copy(CORPUS / NEWS, root / NEWS)
-    kb = KnowledgeBase(load_settings(env={"KB_DATA_DIR": str(root / "data")}), embedder=HashEmbedding())
+    kb = KnowledgeBase(load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_ANSWERER": "rules"}),
+                       embedder=HashEmbedding())
     assert [e.status for e in kb.ingest([root / NEWS])] == ["ok"]
     return kb
 
 
+@pytest.mark.integration
 def test_the_library_refuses_bad_filters_and_notes_a_refusal_under_them(small_kb):
     question = "2024年园区高新技术企业净增多少家？"
     with pytest.raises(KBError, match="晚于截止日期"):
@@ -66,10 +75,12 @@ def test_the_library_refuses_bad_filters_and_notes_a_refusal_under_them(small_kb
     assert small_kb.ask(question, filters=Filters(date_from="2024年1月")).answered is not None
 
 
+@pytest.mark.integration
 def test_the_cli_gives_the_same_lines(small_kb, monkeypatch, capsys):
     from kb.cli.main import main
     monkeypatch.setenv("KB_DATA_DIR", str(small_kb.settings.data_dir))
     monkeypatch.setenv("KB_EMBED_BACKEND", "hash")
+    monkeypatch.setenv("KB_ANSWERER", "rules")
     question = "2024年园区高新技术企业净增多少家？"
     assert main(["ask", question, "--date-from", "2025年", "--date-to", "2024年12月"]) == 1
     assert "错误：起始日期 2025 晚于截止日期 2024-12" in capsys.readouterr().err
@@ -79,7 +90,8 @@ def test_the_cli_gives_the_same_lines(small_kb, monkeypatch, capsys):
     assert "注：以上是在限定范围内检索的结果（类型：政策文件）" in capsys.readouterr().out
 
 
-def test_the_page_shows_the_same_lines(served):  # noqa: F811
+@pytest.mark.integration
+def test_the_page_shows_the_same_lines(served):
     _, url, _ = served
     client = _client(url)
     chat, _, error, *_ = client.predict("高新技术企业净增多少家？", [], [], "2024-06", "2024-01", api_name="/ask")
@@ -90,6 +102,7 @@ def test_the_page_shows_the_same_lines(served):  # noqa: F811
     assert "以上是在限定范围内检索的结果（类型：政策文件）" in chat[-1]["content"][0]["text"]
 
 
+@pytest.mark.integration
 def test_chips_show_filters_and_problems_as_text(small_kb):
     from ui.filter_bar import chips_html
     shown, active = chips_html(small_kb, ['<img src=x onerror="alert(1)">'], ["policy"], "", "")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 
 import pytest
 
@@ -13,7 +15,34 @@ from kb.history import LOCAL_USER, History, answer_from_json, answer_to_json
 from kb.retrieve import Hit
 from kb.verify import SentenceCheck
 
-from test_ui import _ask, _client, served, served_roles  # noqa: F401
+from kb.library import KnowledgeBase
+from kb.settings import load_settings
+
+from conftest import CORPUS, NEWS, HashEmbedding, launch_app
+
+
+def _client(url):
+    from gradio_client import Client
+    return Client(url, verbose=False, download_files=tempfile.mkdtemp(prefix="kb-test-"))
+
+
+def _ask(client, question):
+    chat, sources, error, _, _ = client.predict(question, [], [], "", "", api_name="/ask")
+    assert "kb-error\"></div>" in error, error
+    return chat[-1]["content"][0]["text"], sources
+
+
+@pytest.fixture(scope="module")
+def served_login(tmp_path_factory):
+    """The app with two logins (amy reads, bo edits)."""
+    root = tmp_path_factory.mktemp("history-login")
+    shutil.copy(CORPUS / NEWS, root / NEWS)
+    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_USERS": "amy:pw1:reader,bo:pw2:editor",
+                                  "KB_ANSWERER": "rules"})
+    kb = KnowledgeBase(settings, embedder=HashEmbedding())
+    assert [e.status for e in kb.ingest([root / NEWS])] == ["ok"]
+    with launch_app(kb) as url:
+        yield kb, url
 
 
 def _answer(question="首次认定高企奖励多少？") -> Answer:
@@ -25,12 +54,14 @@ def _answer(question="首次认定高企奖励多少？") -> Answer:
                   verification=(SentenceCheck("奖励20万元[1]。", (1,), True),))
 
 
+@pytest.mark.unit
 def test_an_answer_comes_back_as_it_was(tmp_path):
     answer = _answer()
     data = json.loads(json.dumps(answer_to_json(answer), ensure_ascii=False))
     assert answer_from_json(data) == answer
 
 
+@pytest.mark.unit
 def test_each_user_sees_only_their_conversations_newest_first(tmp_path):
     history = History(tmp_path / "history")
     history.save("amy", "20240101-000000-aaaaaa", [("甲问", _answer("甲问"))])
@@ -54,6 +85,7 @@ def test_each_user_sees_only_their_conversations_newest_first(tmp_path):
         history.load("amy", "../../catalog")
 
 
+@pytest.mark.unit
 def test_a_damaged_file_is_left_out_and_old_conversations_are_pruned(tmp_path):
     history = History(tmp_path / "history", keep=3)
     for i in range(5):
@@ -68,7 +100,8 @@ def test_a_damaged_file_is_left_out_and_old_conversations_are_pruned(tmp_path):
         history.load("amy", "20240109-000000-aaaaaa")
 
 
-def test_a_conversation_is_restored_after_a_reload_and_deleted(served):  # noqa: F811
+@pytest.mark.integration
+def test_a_conversation_is_restored_after_a_reload_and_deleted(served):
     kb, url, _ = served
     history = History.of(kb.settings)
     before = {s.id for s in history.list("")}
@@ -92,9 +125,10 @@ def test_a_conversation_is_restored_after_a_reload_and_deleted(served):  # noqa:
     assert "已不存在" in message
 
 
-def test_history_is_per_login_name(served_roles, tmp_path):  # noqa: F811
+@pytest.mark.integration
+def test_history_is_per_login_name(served_login, tmp_path):
     from gradio_client import Client
-    kb, url, _ = served_roles
+    kb, url = served_login
     history = History.of(kb.settings)
     amy = Client(url, auth=("amy", "pw1"), verbose=False, download_files=str(tmp_path))
     amy.predict("2024年园区高新技术企业净增多少家？", [], [], "", "", api_name="/ask")

@@ -4,24 +4,30 @@ real Chroma, the app on 127.0.0.1."""
 from __future__ import annotations
 
 import re
-import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("reportlab")
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
+from bench import magazine_pdf  # noqa: E402  (bench/ is importable: pythonpath in pyproject)
 from kb import sources  # noqa: E402
 from kb.errors import KBError  # noqa: E402
 from kb.library import KnowledgeBase  # noqa: E402
 from kb.settings import load_settings  # noqa: E402
 
-from conftest import HashEmbedding  # noqa: E402
-from test_pdf import SENTENCES, Magazine, paragraphs_of  # noqa: E402
-from test_ui import _client, _free_port  # noqa: E402
+from conftest import HashEmbedding, launch_app  # noqa: E402
+
+SENTENCES = [f"第{n}句说明常州科技创新的第{n}项举措，涉及企业研发投入与人才引进。" for n in range(1, 200)]
+
+
+def paragraphs_of(sents: list[str], per: int = 4) -> list[str]:
+    return ["".join(sents[i:i + per]) for i in range(0, len(sents), per)]
+
+
+def _client(url):
+    from gradio_client import Client
+    return Client(url, verbose=False, download_files=tempfile.mkdtemp(prefix="kb-sources-test-"))
 
 POLICY = """常州市科技企业奖励办法
 
@@ -44,14 +50,17 @@ def library(tmp_path_factory):
     root = tmp_path_factory.mktemp("sources")
     files = root / "files"
     files.mkdir()
-    mag = Magazine(files / "科技月刊.pdf", first_folio=12)
+    mag = magazine_pdf.Magazine(files / "科技月刊.pdf", first_folio=12, header="《常州科技》 2023年第3期（总第171期）")
     mag.headline("科技招商工作新局面")
     mag.body(paragraphs_of(SENTENCES[:120]))
     mag.headline("常州高新区打造千亿级产业集群")
     mag.body(paragraphs_of(SENTENCES[120:190]))
     mag.save()
     (files / "奖励办法.txt").write_text(POLICY, encoding="utf-8")
-    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(files)})
+    # The rules answerer: these tests are about opening sources, and the fitted one's dense feature means nothing
+    # with the hash embedder.
+    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(files),
+                                  "KB_ANSWERER": "rules"})
     kb = KnowledgeBase(settings, embedder=HashEmbedding())
     assert {e.status for e in kb.ingest([files])} == {"ok"}
     return kb, root
@@ -61,6 +70,7 @@ def _hit(kb, text):
     return next(h for h in kb.search(text, top_k=10) if text in h.text)
 
 
+@pytest.mark.integration
 def test_the_whole_article_is_put_back_with_the_quote_marked(library):
     kb, _ = library
     quote = SENTENCES[77]
@@ -75,6 +85,7 @@ def test_the_whole_article_is_put_back_with_the_quote_marked(library):
     assert by_spans.marks == view.marks
 
 
+@pytest.mark.integration
 def test_the_pdf_page_is_drawn_with_the_quoted_lines_boxed(library):
     import pdfplumber
     kb, root = library
@@ -92,12 +103,14 @@ def test_the_pdf_page_is_drawn_with_the_quoted_lines_boxed(library):
     assert len(boxed) < len(quote) + 40
 
 
+@pytest.mark.integration
 def test_a_quote_not_on_the_page_shows_the_cited_page_unmarked(library):
     kb, root = library
     page = sources.page_image(root / "files" / "科技月刊.pdf", 13, "这句话不在任何一页上出现过。")
     assert not page.found and page.boxes == () and page.png[:4] == b"\x89PNG"
 
 
+@pytest.mark.integration
 def test_policy_sections_and_the_original_file(library):
     kb, root = library
     hit = _hit(kb, "首次认定为高新技术企业的，奖励20万元。")
@@ -114,16 +127,12 @@ def test_policy_sections_and_the_original_file(library):
 
 @pytest.fixture(scope="module")
 def served_sources(library):
-    from ui.app import build_app, launch_options
-    kb, root = library
-    app = build_app(kb)
-    port = _free_port()
-    app.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
-                       **launch_options(kb.settings))
-    yield kb, f"http://127.0.0.1:{port}/"
-    app.close()
+    kb, _ = library
+    with launch_app(kb) as url:
+        yield kb, url
 
 
+@pytest.mark.integration
 def test_a_card_shows_the_section_and_opens_article_page_and_file(served_sources, tmp_path):
     from PIL import Image
     kb, url = served_sources
@@ -145,6 +154,7 @@ def test_a_card_shows_the_section_and_opens_article_page_and_file(served_sources
     assert "找不到这条引用" in message
 
 
+@pytest.mark.unit
 def test_markup_in_an_article_is_shown_as_text():
     from ui.source_view import article_html
     text = '<script>alert(1)</script>首次认定<img src=x onerror="alert(2)">奖励20万元。'

@@ -393,7 +393,7 @@ def served_roles(tmp_path_factory):
     corpus.mkdir()
     shutil.copy(CORPUS / NEWS, corpus / NEWS)
     settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(corpus),
-                                  "KB_USERS": "amy:pw1:reader,bo:pw2:editor"})
+                                  "KB_USERS": "amy:pw1:reader,bo:pw2:editor", "KB_ANSWERER": "rules"})
     kb = KnowledgeBase(settings, embedder=HashEmbedding())
     assert [e.status for e in kb.ingest([corpus])] == ["ok"]
     login = login_for(settings)
@@ -482,6 +482,7 @@ def test_long_and_empty_questions(served):
     assert len(chat) == 4                                       # two turns: the empty ones were no questions
 
 
+@pytest.mark.integration
 def test_the_upload_lifecycle_lives_in_kb(tmp_path):
     from kb.uploads import upload
     settings = load_settings(env={"KB_DATA_DIR": str(tmp_path / "data")})
@@ -501,6 +502,7 @@ def test_the_upload_lifecycle_lives_in_kb(tmp_path):
     assert list(settings.uploads_dir.iterdir()) == []                   # removing the document removes its copy
 
 
+@pytest.mark.unit
 def test_failed_logins_count_per_name_and_address():
     from ui.auth import CLIENT_ADDRESS, NAME_CEILING, Login, User
     now = [0.0]

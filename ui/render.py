@@ -5,7 +5,7 @@ import html
 import re
 
 from kb.answer import Answer
-from kb.export import remarks, where
+from kb.references import remarks, where
 from kb.filters import KIND_LABELS
 from kb.retrieve import Hit
 
