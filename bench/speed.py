@@ -18,7 +18,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-KB = [sys.executable, "-m", "kb.cli.main"]
+KB = [sys.executable, "-m", "cli.main"]
 DEFAULT_QA = ROOT.parent / "shared" / "eval" / "dev_qa.jsonl"
 
 

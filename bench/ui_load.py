@@ -24,7 +24,7 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
-KB = [sys.executable, "-m", "kb.cli.main"]
+KB = [sys.executable, "-m", "cli.main"]
 DEFAULT_QA = ROOT.parent / "shared" / "eval" / "dev_qa.jsonl"
 WARM_QUESTIONS = 20
 MAX_REQUESTS_PER_CLIENT = 10_000

@@ -5,7 +5,7 @@ import sys
 from hash_embedding import register
 
 register()
-from kb.cli.main import main  # noqa: E402
+from cli.main import main  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.cli.main import main
+from cli.main import main
 from kb.library import KnowledgeBase
 from kb.retrieve import Filters
 from kb.settings import load_settings

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.cli.main import main
+from cli.main import main
 from kb.errors import KBError
 from kb.library import KnowledgeBase
 from kb.retrieve import Filters

@@ -88,7 +88,7 @@ class Corpus:
 # the random kill points fall inside the ingest rather than inside Python's start-up (2-3 s of imports per process).
 FORK_SERVER = r"""
 import os, sys, traceback
-import kb.cli.main as cli, kb.library, kb.vectors, kb.embeddings, chromadb, bm25s, jieba
+import cli.main as cli, kb.library, kb.vectors, kb.embeddings, chromadb, bm25s, jieba
 from hash_embedding import register
 register()
 print("ready", flush=True)

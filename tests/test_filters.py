@@ -77,7 +77,7 @@ def test_the_library_refuses_bad_filters_and_notes_a_refusal_under_them(small_kb
 
 @pytest.mark.integration
 def test_the_cli_gives_the_same_lines(small_kb, monkeypatch, capsys):
-    from kb.cli.main import main
+    from cli.main import main
     monkeypatch.setenv("KB_DATA_DIR", str(small_kb.settings.data_dir))
     monkeypatch.setenv("KB_EMBED_BACKEND", "hash")
     monkeypatch.setenv("KB_ANSWERER", "rules")

@@ -74,7 +74,7 @@ def test_elliptical_follow_up_finds_the_passage_of_its_subject(kb):
 
 @pytest.mark.integration
 def test_kb_ask_session_reads_a_follow_up_against_the_named_conversation(kb, monkeypatch, capsys):
-    from kb.cli.main import main
+    from cli.main import main
     monkeypatch.setenv("KB_DATA_DIR", str(kb.settings.data_dir))
     monkeypatch.setenv("KB_EMBED_BACKEND", "hash")
     monkeypatch.setenv("KB_ANSWERER", "rules")

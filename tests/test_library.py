@@ -128,14 +128,14 @@ def test_cli_batch_json(corpus_kb, tmp_path):
                                for i, q in [("a", "首次认定高企奖励多少？"), ("b", "石墨烯小镇研发社区项目计划投资多少？")]),
                      encoding="utf-8")
     env = {"KB_DATA_DIR": str(corpus_kb.settings.data_dir), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-m", "kb.cli.main", "ask", "--batch", str(batch)], cwd=ROOT, env=env,
+    out = subprocess.run([sys.executable, "-m", "cli.main", "ask", "--batch", str(batch)], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["a", "b"]
     assert rows[0]["answered"] and rows[0]["citations"][0]["doc_id"] == "changzhou-keji-2023-03.txt"
     assert {"n", "chunk_id", "text", "doc_id", "title", "source", "date", "article", "page", "quote"} <= set(rows[0]["citations"][0])
-    out = subprocess.run([sys.executable, "-m", "kb.cli.main", "search", "--batch", str(batch), "--top-k", "3"],
+    out = subprocess.run([sys.executable, "-m", "cli.main", "search", "--batch", str(batch), "--top-k", "3"],
                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     rows = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(rows[1]["hits"]) == 3 and rows[1]["hits"][0]["rank"] == 1
@@ -144,7 +144,7 @@ def test_cli_batch_json(corpus_kb, tmp_path):
 @pytest.mark.integration
 def test_cli_ingest_bad_path_exits_nonzero(tmp_path):
     env = {"KB_DATA_DIR": str(tmp_path / "d"), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-m", "kb.cli.main", "ingest", str(tmp_path / "nope.txt")], cwd=ROOT,
+    out = subprocess.run([sys.executable, "-m", "cli.main", "ingest", str(tmp_path / "nope.txt")], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and "文件不存在" in out.stdout
 

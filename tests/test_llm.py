@@ -85,7 +85,7 @@ def test_disabled_by_default_and_nothing_imported(data_dir, hash_embedder, tmp_p
     assert settings.llm_url == "" and settings.llm_timeout == 20.0 and settings.llm_on_unverified == "flag"
     with pytest.raises(KBError):
         build_client(settings)
-    code = ("import sys, kb.library, kb.llm_answer, kb.cli.main; "
+    code = ("import sys, kb.library, kb.llm_answer, cli.main; "
             "print(any(m.startswith(('openai', 'llama_index.llms.openai')) for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr

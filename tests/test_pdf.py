@@ -243,7 +243,7 @@ def test_corpus_two_column_issue_sentences_whole(tmp_path):
 
 def test_kb_parse_shows_articles_without_indexing(tmp_path, capsys, data_dir):
     import json
-    from kb.cli.main import main
+    from cli.main import main
     path = tmp_path / "two.pdf"
     mag = Magazine(path, first_folio=5)
     mag.headline("创新之核释放核力量")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.cli.main import main
+from cli.main import main
 from kb.errors import KBError
 from kb.library import KnowledgeBase
 from kb.retrieve import Filters
@@ -469,7 +469,7 @@ def test_a_malformed_catalog_on_a_query_points_to_repair(indexed, data_dir, cli)
 def test_environment_failures_have_their_own_messages():
     import errno
     import sqlite3
-    from kb.cli.failures import describe
+    from cli.failures import describe
     assert describe(OSError(errno.ENOSPC, "No space left on device", "/data/kb/catalog.sqlite")) == \
         "磁盘空间不足（/data/kb/catalog.sqlite），请清理磁盘后重试"
     assert describe(PermissionError(errno.EACCES, "Permission denied", "/data/kb")).startswith("没有权限访问（/data/kb）")
