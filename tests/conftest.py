@@ -1,4 +1,6 @@
-"""Offline by construction: non-loopback sockets are refused, and every test gets its own data dir."""
+"""Offline by construction: non-loopback sockets are refused, and every test gets its own data dir. Also the
+shared helpers (free port, the app on 127.0.0.1, a fake LLM, PDFs made in the test) and the check that every
+test carries one of the markers unit / integration / browser."""
 from __future__ import annotations
 
 import contextlib
