@@ -15,7 +15,7 @@ def _kb(create: bool = False):
 
 
 def _filters(args):
-    from kb.retrieve import Filters
+    from kb.model import Filters
     return Filters(doc_ids=tuple(args.doc or ()), kinds=tuple(args.kind or ()),
                    date_from=args.date_from or "", date_to=args.date_to or "")
 
@@ -63,7 +63,6 @@ def _print_json(obj) -> None:
 
 
 def cmd_ingest(args) -> int:
-    from kb.library import STATUS_LABELS
     kb = _kb(create=True)
     failed = 0
     show_bar = sys.stderr.isatty() and not args.quiet
@@ -80,25 +79,24 @@ def cmd_ingest(args) -> int:
         if show_bar:
             sys.stderr.write("\r" + " " * 90 + "\r")
         failed += event.failed
-        print(f"[{STATUS_LABELS[event.status]}] {event.message}", flush=True)
+        print(f"[{event.label}] {event.message}", flush=True)
     status = kb.status()
-    print(f"共 {status['n_documents']} 个文档、{status['n_chunks']} 个片段；数据目录：{status['data_dir']}")
+    print(f"共 {status.n_documents} 个文档、{status.n_chunks} 个片段；数据目录：{status.data_dir}")
     return 1 if failed else 0
 
 
 def cmd_status(args) -> int:
     status = _kb().status()
     if args.json:
-        _print_json(status)
+        _print_json(status.to_json())
         return 0
-    print(f"数据目录：{status['data_dir']}")
-    print(f"向量库：{status['vector_store']}")
-    print(f"向量模型：{status['embedding']}")
-    low, high = status["date_range"] or ("–", "–")
-    print(f"文档 {status['n_documents']} 个，片段 {status['n_chunks']} 个，日期 {low} 至 {high}")
-    for d in status["documents"]:
-        print(f"  {d['doc_id']}  {d['title']} {d['issue']} {d['date']} [{d['kind']}] "
-              f"{d['n_chunks']} 片段，入库于 {d['ingested_at']}")
+    print(f"数据目录：{status.data_dir}")
+    print(f"向量库：{status.vector_store}")
+    print(f"向量模型：{status.embedding}")
+    low, high = status.date_range or ("–", "–")
+    print(f"文档 {status.n_documents} 个，片段 {status.n_chunks} 个，日期 {low} 至 {high}")
+    for d in status.documents:
+        print(f"  {d.doc_id}  {d.title} {d.issue} {d.date} [{d.kind}] {d.n_chunks} 片段，入库于 {d.ingested_at}")
     return 0
 
 
@@ -109,8 +107,8 @@ def cmd_remove(args) -> int:
 
 
 def _format_hit(hit) -> str:
-    where = " · ".join(x for x in (hit.title, hit.date, hit.article, f"第{hit.page}页" if hit.page else "") if x)
-    return f"[{hit.rank}] {where}  (得分 {hit.score:.4f})\n    {hit.text[:160].replace(chr(10), ' ')}"
+    from kb.model import place
+    return f"[{hit.rank}] {place((hit.title, hit.date, hit.article), hit.page)}  (得分 {hit.score:.4f})\n    {hit.text[:160].replace(chr(10), ' ')}"
 
 
 def cmd_search(args) -> int:
@@ -128,10 +126,10 @@ def cmd_search(args) -> int:
 def _format_answer(answer, text_shown: bool = False) -> str:
     lines = [] if text_shown else [answer.text, ""]
     lines += [f"注：{note}" for note in answer.notes]
+    from kb.model import place
     for c in answer.citations:
         h = c.hit
-        where = " · ".join(x for x in (h.title, h.issue, h.date, h.article, f"第{h.page}页" if h.page else "") if x)
-        lines.append(f"[{c.n}] {where}\n    “{c.quote}”")
+        lines.append(f"[{c.n}] {place((h.title, h.issue, h.date, h.article), h.page)}\n    “{c.quote}”")
     if not answer.answered and answer.related:
         lines.append("可能相关：")
         lines += [_format_hit(h) for h in answer.related]
@@ -282,7 +280,7 @@ def cmd_restore(args) -> int:
     data_dir = load_settings().data_dir
     previous = restore(Path(args.file), data_dir, force=args.force)
     status = _kb().status()
-    print(f"已从 {args.file} 恢复：{status['n_documents']} 个文档、{status['n_chunks']} 个片段；数据目录：{data_dir}")
+    print(f"已从 {args.file} 恢复：{status.n_documents} 个文档、{status.n_chunks} 个片段；数据目录：{data_dir}")
     if previous:
         print(f"原数据目录已保留为 {previous}")
     return 0

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from ingest import Chunk, DocMeta
 
+from .model import DocumentInfo
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, title TEXT, publication TEXT, issue TEXT, date TEXT, kind TEXT, source TEXT,
@@ -117,28 +119,25 @@ class Catalog:
         self._db.close()
 
     # -- reads -------------------------------------------------------------
-    def documents(self, status: str | None = "ready") -> list[dict]:
+    def documents(self, status: str | None = "ready") -> list[DocumentInfo]:
         query = "SELECT * FROM documents" + (" WHERE status = ?" if status else "") + " ORDER BY date DESC, doc_id"
         with self._lock:
             rows = self._db.execute(query, (status,) if status else ()).fetchall()
-        return [dict(r) for r in rows]
+        return [DocumentInfo.from_row(r) for r in rows]
 
-    def document(self, doc_id: str) -> dict | None:
+    def _one(self, where: str, args: tuple) -> DocumentInfo | None:
         with self._lock:
-            row = self._db.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return dict(row) if row else None
+            row = self._db.execute(f"SELECT * FROM documents WHERE {where}", args).fetchone()
+        return DocumentInfo.from_row(row) if row else None
 
-    def find_by_hash(self, content_hash: str) -> dict | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM documents WHERE content_hash = ? AND status = 'ready'",
-                                   (content_hash,)).fetchone()
-        return dict(row) if row else None
+    def document(self, doc_id: str) -> DocumentInfo | None:
+        return self._one("doc_id = ?", (doc_id,))
 
-    def find_by_path(self, path: str) -> dict | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM documents WHERE path = ? AND status = 'ready' ORDER BY doc_id",
-                                   (path,)).fetchone()
-        return dict(row) if row else None
+    def find_by_hash(self, content_hash: str) -> DocumentInfo | None:
+        return self._one("content_hash = ? AND status = 'ready'", (content_hash,))
+
+    def find_by_path(self, path: str) -> DocumentInfo | None:
+        return self._one("path = ? AND status = 'ready' ORDER BY doc_id", (path,))
 
     def chunk_ids(self, doc_id: str | None = None, ready_only: bool = True) -> list[str]:
         query = "SELECT c.chunk_id FROM chunks c JOIN documents d USING (doc_id)"
@@ -222,11 +221,11 @@ class Catalog:
     def export(self, doc_id: str) -> tuple[dict, list[dict]] | None:
         """A ready document's row and chunk rows, as the manifest keeps them."""
         doc = self.document(doc_id)
-        if not doc or doc["status"] != "ready":
+        if not doc or doc.status != "ready":
             return None
         with self._lock:
             rows = self._db.execute("SELECT * FROM chunks WHERE doc_id = ? ORDER BY ord", (doc_id,)).fetchall()
-        return doc, [dict(r) for r in rows]
+        return doc.to_json(), [dict(r) for r in rows]
 
     def restore(self, doc: dict, chunks: list[dict]) -> None:
         """Put back a ready document from its manifest (the catalog lost it)."""

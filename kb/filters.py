@@ -7,7 +7,7 @@ import dataclasses
 import re
 
 from .errors import KBError
-from .retrieve import Filters
+from .model import DocumentInfo, Filters
 
 KIND_LABELS = {"magazine": "期刊", "policy": "政策文件", "news": "新闻报道"}
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -36,11 +36,11 @@ def _reversed(date_from: str, date_to: str) -> bool:
     return bool(date_from and date_to) and date_from[:n] > date_to[:n]
 
 
-def _document(key: str, documents: list[dict]) -> str:
+def _document(key: str, documents: list[DocumentInfo]) -> str:
     """A document id, or a file name or title that only one document has → its id."""
-    if any(d["doc_id"] == key for d in documents):
+    if any(d.doc_id == key for d in documents):
         return key
-    matches = [d["doc_id"] for d in documents if key in (d["source"], d["title"])]
+    matches = [d.doc_id for d in documents if key in (d.source, d.title)]
     if len(matches) == 1:
         return matches[0]
     if matches:
@@ -48,7 +48,7 @@ def _document(key: str, documents: list[dict]) -> str:
     raise KBError(f"知识库中没有文档“{key}”：请从列表中选择，或用 kb status 查看文档编号")
 
 
-def check(filters: Filters | None, documents: list[dict]) -> Filters:
+def check(filters: Filters | None, documents: list[DocumentInfo]) -> Filters:
     """The filters as the catalog reads them (dates normalised, documents as ids), or KBError saying what is
     wrong: a date that is no date, a range that ends before it starts, an unknown kind or document."""
     filters = filters or Filters()
@@ -64,9 +64,9 @@ def check(filters: Filters | None, documents: list[dict]) -> Filters:
     return dataclasses.replace(filters, doc_ids=doc_ids, date_from=date_from, date_to=date_to)
 
 
-def labels(filters: Filters, documents: list[dict]) -> list[str]:
+def labels(filters: Filters, documents: list[DocumentInfo]) -> list[str]:
     """One short Chinese label per active filter (the chips above the question box)."""
-    titles = {d["doc_id"]: d["title"] or d["source"] for d in documents}
+    titles = {d.doc_id: d.name for d in documents}
     out = [f"文档：{titles.get(d, d)}" for d in filters.doc_ids]
     if filters.kinds:
         out.append("类型：" + "、".join(KIND_LABELS.get(k, k) for k in filters.kinds))
@@ -75,6 +75,6 @@ def labels(filters: Filters, documents: list[dict]) -> list[str]:
     return out
 
 
-def scope_note(filters: Filters, documents: list[dict]) -> str:
+def scope_note(filters: Filters, documents: list[DocumentInfo]) -> str:
     """Said with a refusal under active filters: the answer may be outside them."""
     return f"以上是在限定范围内检索的结果（{'；'.join(labels(filters, documents))}）；清除筛选后可检索全部文档。"

@@ -20,9 +20,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .errors import KBError
-from .model import Answer, Citation
-from .retrieve import Hit
-from .verify import SentenceCheck
+from .model import Answer, Citation, Hit, SentenceCheck
 
 LOCAL_USER = "本机"
 _ID = re.compile(r"^[A-Za-z0-9_\-]{1,80}$")

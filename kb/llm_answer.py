@@ -17,9 +17,8 @@ from functools import lru_cache
 from typing import Callable
 from urllib.parse import urlsplit
 
-from .answer import NOT_FOUND, Answer, Citation
 from .errors import KBError
-from .retrieve import Hit
+from .model import NOT_FOUND, Answer, Citation, Hit, place
 from .settings import Settings
 from .verify import FLAG, render, supporting_span, verify_answer
 
@@ -48,8 +47,7 @@ class LLMUnavailable(KBError):
 # -- prompt --------------------------------------------------------------------
 def passage_header(hit: Hit) -> str:
     issue = hit.issue if hit.issue and hit.issue not in hit.title else ""
-    page = f"第{hit.page}页" if hit.page else ""
-    return "｜".join(x for x in (hit.title, issue, hit.date, hit.article, page) if x)
+    return place((hit.title, issue, hit.date, hit.article), hit.page, sep="｜")
 
 
 def passages(hits: list[Hit]) -> list[str]:

@@ -1,11 +1,76 @@
-"""Types that cross the kb → ui/CLI/export seam: what an answer is and what it cites."""
+"""Types that cross the seams (kb → ui, CLI, export, history): what a search finds, what an answer is and what it
+cites, what indexing, the catalog, status and repair report. Frozen dataclasses with to_json; no dicts read by key."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from .retrieve import Hit
+from dataclasses import dataclass, field, fields
 
 NOT_FOUND = "资料中未找到相关内容。"
+
+
+@dataclass(frozen=True)
+class Filters:
+    doc_ids: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    date_from: str = ""
+    date_to: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.doc_ids or self.kinds or self.date_from or self.date_to)
+
+    def to_json(self) -> dict:
+        return {"doc_ids": list(self.doc_ids), "kinds": list(self.kinds), "date_from": self.date_from,
+                "date_to": self.date_to}
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    chunk_id: str
+    text: str
+    score: float                  # fused score used for ranking
+    doc_id: str
+    title: str
+    source: str
+    date: str
+    article: str
+    section: str = ""
+    page: int | None = None
+    publication: str = ""
+    issue: str = ""
+    kind: str = ""
+    bm25_score: float | None = None
+    dense_score: float | None = None
+    found_by: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        return {"rank": self.rank, "chunk_id": self.chunk_id, "text": self.text, "score": round(self.score, 6),
+                "doc_id": self.doc_id, "title": self.title, "source": self.source, "date": self.date,
+                "article": self.article, "section": self.section, "page": self.page,
+                "publication": self.publication, "issue": self.issue, "kind": self.kind,
+                "bm25_score": self.bm25_score, "dense_score": self.dense_score, "found_by": list(self.found_by)}
+
+
+def place(parts, page: int | None = None, sep: str = " · ") -> str:
+    """The one “where” line of a passage: the known parts (document, issue, date, article, section, …) each once,
+    then 第N页. Callers choose the parts; the joining, the dedup and the page's wording live here."""
+    seen: list[str] = []
+    for part in [*parts, f"第{page}页" if page else ""]:
+        if part and part not in seen:
+            seen.append(part)
+    return sep.join(seen)
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    """One sentence of a generated answer checked against the passages it cites (kb.verify)."""
+    text: str
+    citations: tuple[int, ...]
+    verified: bool
+    problems: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "citations": list(self.citations), "verified": self.verified,
+                "problems": list(self.problems)}
 
 
 @dataclass(frozen=True)
@@ -64,7 +129,7 @@ class Answer:
     # of the weakest answered part (fitted answerer); 0 when refused.
     coverage: float = 0.0
     notes: tuple[str, ...] = field(default=())
-    verification: tuple = ()               # kb.verify.SentenceCheck per sentence of an LLM answer
+    verification: tuple[SentenceCheck, ...] = ()    # per sentence of an LLM answer (kb.verify)
     explain: tuple[PartExplain, ...] = ()
 
     @property
@@ -83,3 +148,121 @@ class Answer:
         if explain:
             out["explain"] = [p.to_json() for p in self.explain]
         return out
+
+
+@dataclass(frozen=True)
+class IngestEvent:
+    """One per file: status is ok | unchanged | renamed | duplicate | failed."""
+    index: int
+    total: int
+    name: str
+    status: str
+    message: str
+    doc_id: str = ""
+    chunks: int = 0
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def to_json(self) -> dict:
+        return {"index": self.index, "total": self.total, "name": self.name, "status": self.status,
+                "message": self.message, "doc_id": self.doc_id, "chunks": self.chunks,
+                "warnings": list(self.warnings)}
+
+
+STATUS_LABELS = {"ok": "成功", "unchanged": "未变化", "renamed": "已更名", "duplicate": "重复", "failed": "失败"}
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One document as the catalog holds it (its columns, in the table's order)."""
+    doc_id: str
+    title: str = ""
+    publication: str = ""
+    issue: str = ""
+    date: str = ""
+    kind: str = ""
+    source: str = ""
+    path: str = ""
+    content_hash: str = ""
+    status: str = ""                      # ready | staging
+    n_chunks: int = 0
+    n_chars: int = 0
+    warnings: str = "[]"                  # JSON list, as stored
+    ingested_at: str = ""
+
+    @classmethod
+    def from_row(cls, row) -> "DocumentInfo":
+        """A catalog row or a manifest's copy of one (a mapping with the table's columns)."""
+        return cls(**{f.name: row[f.name] for f in fields(cls) if f.name in row.keys()})
+
+    @property
+    def name(self) -> str:
+        """How a document is named to staff: its title, else its file name."""
+        return self.title or self.source
+
+    def to_json(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class Status:
+    documents: tuple[DocumentInfo, ...]
+    data_dir: str
+    vector_store: str
+    embedding: str
+
+    @property
+    def n_documents(self) -> int:
+        return len(self.documents)
+
+    @property
+    def n_chunks(self) -> int:
+        return sum(d.n_chunks for d in self.documents)
+
+    @property
+    def date_range(self) -> tuple[str, str] | None:
+        dates = sorted(d.date for d in self.documents if d.date)
+        return (dates[0], dates[-1]) if dates else None
+
+    def to_json(self) -> dict:
+        return {"documents": [d.to_json() for d in self.documents], "n_documents": self.n_documents,
+                "n_chunks": self.n_chunks, "date_range": self.date_range, "data_dir": self.data_dir,
+                "vector_store": self.vector_store, "embedding": self.embedding}
+
+
+@dataclass(frozen=True)
+class RepairReport:
+    removed_vectors: int = 0
+    added_vectors: int = 0
+    bm25_rebuilt: bool = False
+    restored_documents: tuple[str, ...] = ()    # put back into the catalog from the manifest
+    manifests_written: int = 0
+    staged_removed: int = 0
+    notes: tuple[str, ...] = ()                 # Chinese lines: what was wrong, what was (or would be) done
+    dry_run: bool = False
+
+    def lines(self) -> list[str]:
+        verb = "将" if self.dry_run else "已"
+        out = list(self.notes)
+        if self.restored_documents:
+            out.append(f"{verb}从清单恢复 {len(self.restored_documents)} 个文档：{'、'.join(sorted(self.restored_documents))}")
+        if self.staged_removed:
+            out.append(f"{verb}清除未完成的索引 {self.staged_removed} 个")
+        out.append(f"{verb}删除多余向量 {self.removed_vectors} 个，{verb}补齐向量 {self.added_vectors} 个，BM25 "
+                   + ((f"{verb}重建") if self.bm25_rebuilt else "无需重建"))
+        if self.manifests_written:
+            out.append(f"{verb}写入文档清单 {self.manifests_written} 个")
+        return out
+
+    def to_json(self) -> dict:
+        return {"removed_vectors": self.removed_vectors, "added_vectors": self.added_vectors,
+                "bm25_rebuilt": self.bm25_rebuilt, "restored_documents": list(self.restored_documents),
+                "manifests_written": self.manifests_written, "staged_removed": self.staged_removed,
+                "notes": list(self.notes), "dry_run": self.dry_run, "lines": self.lines()}

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from .model import Answer
-from .retrieve import Hit
+from .model import Answer, Hit, place
 
 QUOTE_CHARS = 300          # a related (not cited) passage is shown up to this many characters
 
@@ -28,13 +27,7 @@ class Reference:
 
     def place(self) -> str:
         """Document · issue · date · article · section · page, whichever are known, each once."""
-        parts = [self.document, self.issue, self.date, self.article, self.section,
-                 f"第{self.page}页" if self.page else ""]
-        seen: list[str] = []
-        for part in parts:
-            if part and part not in seen:
-                seen.append(part)
-        return " · ".join(seen)
+        return place((self.document, self.issue, self.date, self.article, self.section), self.page)
 
 
 def _reference(n: int, hit: Hit, quote: str, cited: bool) -> Reference:

@@ -6,46 +6,7 @@ coverage bonus can be added on the same scale. On the dev set "score" ranked bet
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-
-@dataclass(frozen=True)
-class Filters:
-    doc_ids: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
-    date_from: str = ""
-    date_to: str = ""
-
-    def __bool__(self) -> bool:
-        return bool(self.doc_ids or self.kinds or self.date_from or self.date_to)
-
-
-@dataclass(frozen=True)
-class Hit:
-    rank: int
-    chunk_id: str
-    text: str
-    score: float                  # fused score used for ranking
-    doc_id: str
-    title: str
-    source: str
-    date: str
-    article: str
-    section: str = ""
-    page: int | None = None
-    publication: str = ""
-    issue: str = ""
-    kind: str = ""
-    bm25_score: float | None = None
-    dense_score: float | None = None
-    found_by: tuple[str, ...] = field(default=())
-
-    def to_json(self) -> dict:
-        return {"rank": self.rank, "chunk_id": self.chunk_id, "text": self.text, "score": round(self.score, 6),
-                "doc_id": self.doc_id, "title": self.title, "source": self.source, "date": self.date,
-                "article": self.article, "section": self.section, "page": self.page,
-                "publication": self.publication, "issue": self.issue, "kind": self.kind,
-                "bm25_score": self.bm25_score, "dense_score": self.dense_score, "found_by": list(self.found_by)}
+from .model import Filters, Hit  # noqa: F401  (Filters re-exported: its home is kb.model)
 
 
 def fuse(ranked: dict[str, list[tuple[str, float]]], weights: dict[str, float], k: int) -> dict[str, float]:

@@ -100,11 +100,11 @@ def article(catalog, chunk_id: str, spans=(), quote: str = "") -> ArticleView:
 def original_file(catalog, doc_id: str) -> Path:
     """The file a document was indexed from, for download."""
     doc = catalog.document(doc_id)
-    if not doc or doc["status"] != "ready":
+    if not doc or doc.status != "ready":
         raise KBError(f"未找到文档：{doc_id}")
-    path = Path(doc["path"] or "")
-    if not doc["path"] or not path.is_file():
-        raise KBError(f"原文件已不在原位置（{doc['path'] or doc['source']}），无法下载；检索和引用不受影响")
+    path = Path(doc.path or "")
+    if not doc.path or not path.is_file():
+        raise KBError(f"原文件已不在原位置（{doc.path or doc.source}），无法下载；检索和引用不受影响")
     return path
 
 

@@ -61,7 +61,7 @@ def store_uploads(paths: list[str], folder: Path, max_mb: float,
 
 def discard_unindexed(kb, stored: Iterable[Path]) -> None:
     """An upload that was not indexed (unreadable, a duplicate) leaves no copy behind in the uploads folder."""
-    kept = {Path(d["path"]).resolve() for d in kb.documents() if d.get("path")}
+    kept = {Path(d.path).resolve() for d in kb.documents() if d.path}
     for path in stored:
         if path.resolve() not in kept:
             path.unlink(missing_ok=True)
@@ -70,7 +70,7 @@ def discard_unindexed(kb, stored: Iterable[Path]) -> None:
 @dataclass(frozen=True)
 class UploadResult:
     name: str
-    status: str                 # 成功 / 失败 / … (kb.library.STATUS_LABELS)
+    status: str                 # 成功 / 失败 / … (kb.model.STATUS_LABELS)
     message: str
 
 
@@ -78,12 +78,11 @@ def upload(kb, paths: list[str], progress: Callable[[int, int, str], None] | Non
            temporary: bool = True) -> list[UploadResult]:
     """The whole lifecycle of a batch of uploads; temporary: the paths are the web server's copies (deleted)."""
     from .errors import KBError
-    from .library import STATUS_LABELS
     stored, rejected = store_uploads(list(paths), kb.settings.uploads_dir, kb.settings.max_file_mb, temporary)
     out = [UploadResult(r.name, "失败", f"{r.name}：{r.reason}") for r in rejected]
     if stored:
         try:
-            out += [UploadResult(e.name, STATUS_LABELS[e.status], e.message) for e in kb.ingest(stored, progress)]
+            out += [UploadResult(e.name, e.label, e.message) for e in kb.ingest(stored, progress)]
         except KBError as err:        # e.g. a read-only data dir or another writer: one row
             out.append(UploadResult("", "失败", str(err)))
         finally:

@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 
 from ingest.chunking import split_sentences
 
+from .model import SentenceCheck
+
 FLAG = "（未核实）"
 CITE = re.compile(r"[\[【](?:资料|来源)?\s*(\d+(?:\s*[,，、]\s*\d+)*)\s*[\]】]")
 _SENTENCE = re.compile(r"[^。！？!?\n]+(?:[。！？!?]+[”’」』）)\"']*)?(?:[ \t]*" + CITE.pattern + r")*")
@@ -32,18 +34,6 @@ class Fact:
     kind: str          # money | percent | number | date | name
     value: object      # canonical decimal string; (year, month, day) with None for missing parts; name text
     surface: str       # as written
-
-
-@dataclass(frozen=True)
-class SentenceCheck:
-    text: str
-    citations: tuple[int, ...]
-    verified: bool
-    problems: tuple[str, ...] = ()
-
-    def to_json(self) -> dict:
-        return {"text": self.text, "citations": list(self.citations), "verified": self.verified,
-                "problems": list(self.problems)}
 
 
 # -- numbers ---------------------------------------------------------------

@@ -102,7 +102,7 @@ def snapshot() -> dict:
     catalog = kb.catalog.chunk_ids()
     bm25 = kb.bm25.stored_ids()
     assert len(catalog) == len(set(catalog)) and len(bm25) == len(set(bm25))
-    return {"documents": sorted((d["doc_id"], d["source"], d["content_hash"], d["status"], d["n_chunks"])
+    return {"documents": sorted((d.doc_id, d.source, d.content_hash, d.status, d.n_chunks)
                                 for d in kb.catalog.documents(status=None)),
             "catalog": sorted(catalog), "chroma": sorted(kb.vectors.ids()), "bm25": sorted(bm25)}
 
@@ -180,7 +180,7 @@ def test_odd_names_keep_the_plain_file_name_as_doc_id(tmp_path, cli, indexed):
     rc, out, _ = cli("ingest", "-q", folder / "sub" / ".." / odd)
     assert rc == 0 and out.startswith(f"[成功] {odd}："), out
     kb = _kb()
-    assert kb.catalog.document(odd)["source"] == odd
+    assert kb.catalog.document(odd).source == odd
     hits = kb.search("光伏产业链", top_k=1, filters=Filters(doc_ids=(odd,)))
     assert hits and hits[0].doc_id == odd
     rc, out, _ = cli("remove", odd)

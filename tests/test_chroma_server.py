@@ -104,7 +104,7 @@ def test_ingest_search_ask_remove_on_a_server(server_env, tmp_path, data_dir):
     kb = _kb()
     assert [e.status for e in kb.ingest([folder])] == ["ok"] * 3
     assert _consistent(kb) and not (data_dir / "chroma").exists()        # nothing written to an embedded store
-    assert kb.status()["vector_store"] == f"Chroma 服务 {server_env.url}"
+    assert kb.status().vector_store == f"Chroma 服务 {server_env.url}"
 
     hits = kb.search("首次认定高企奖励多少？", top_k=3)
     assert hits and "20万元" in hits[0].text and hits[0].doc_id == "policy.txt"

@@ -199,11 +199,11 @@ def _check_consistent(kb, corpus) -> None:
     assert len(bm25_ids) == len(set(bm25_ids)), "duplicate chunk ids in BM25"
     assert set(catalog_ids) == kb.vectors.ids() == set(bm25_ids)
     assert kb.catalog.staged() == []
-    docs = {d["doc_id"]: d for d in kb.catalog.documents()}
+    docs = {d.doc_id: d for d in kb.catalog.documents()}
     assert set(docs) == set(corpus.version), "a document was lost or invented"
-    assert sum(d["n_chunks"] for d in docs.values()) == len(catalog_ids)
+    assert sum(d.n_chunks for d in docs.values()) == len(catalog_ids)
     for name, version in corpus.version.items():
-        assert docs[name]["content_hash"] and docs[name]["n_chunks"] > 0
+        assert docs[name].content_hash and docs[name].n_chunks > 0
         hits = kb.search(corpus.marker(name), top_k=3, filters=Filters(doc_ids=(name,)))
         assert hits and corpus.marker(name) in hits[0].text, name
         stale = [corpus.marker(name, v) for v in range(version)]

@@ -2,6 +2,7 @@
 in the library, the CLI and the page; a refusal under filters says so. Real files, real Chroma."""
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 
@@ -10,7 +11,7 @@ import pytest
 from kb import filters
 from kb.errors import KBError
 from kb.library import KnowledgeBase
-from kb.retrieve import Filters
+from kb.model import DocumentInfo, Filters
 from kb.settings import load_settings
 
 from conftest import CORPUS, NEWS, HashEmbedding
@@ -20,9 +21,9 @@ def _client(url):
     from gradio_client import Client
     return Client(url, verbose=False, download_files=tempfile.mkdtemp(prefix="kb-test-"))
 
-DOCS = [{"doc_id": "2023/通知.txt", "source": "通知.txt", "title": "关于高企认定的通知"},
-        {"doc_id": "汇编.txt", "source": "汇编.txt", "title": "政策汇编"},
-        {"doc_id": "2024/汇编.txt", "source": "汇编.txt", "title": "政策汇编"}]
+DOCS = [DocumentInfo("2023/通知.txt", source="通知.txt", title="关于高企认定的通知"),
+        DocumentInfo("汇编.txt", source="汇编.txt", title="政策汇编"),
+        DocumentInfo("2024/汇编.txt", source="汇编.txt", title="政策汇编")]
 
 
 @pytest.mark.unit
@@ -44,7 +45,7 @@ def test_ranges_kinds_and_documents_are_checked():
     with pytest.raises(KBError, match="知识库中没有文档“随便写的”"):
         filters.check(Filters(doc_ids=("随便写的",)), DOCS)
     with pytest.raises(KBError, match="对应 2 个文档"):
-        filters.check(Filters(doc_ids=("汇编.txt",)), [DOCS[2], {**DOCS[1], "doc_id": "2022/汇编.txt"}])
+        filters.check(Filters(doc_ids=("汇编.txt",)), [DOCS[2], dataclasses.replace(DOCS[1], doc_id="2022/汇编.txt")])
     checked = filters.check(Filters(doc_ids=("关于高企认定的通知", "2023/通知.txt")), DOCS)
     assert checked.doc_ids == ("2023/通知.txt",)                                 # a title, once
     assert filters.labels(filters.check(Filters(doc_ids=("汇编.txt",), kinds=("policy",), date_from="2023年"), DOCS),
@@ -68,7 +69,7 @@ def test_the_library_refuses_bad_filters_and_notes_a_refusal_under_them(small_kb
         small_kb.search(question, filters=Filters(date_from="2025", date_to="2024"))
     with pytest.raises(KBError, match="没有文档"):
         small_kb.ask(question, filters=Filters(doc_ids=("不存在.txt",)))
-    by_title = small_kb.ask(question, filters=Filters(doc_ids=(small_kb.documents()[0]["title"],)))
+    by_title = small_kb.ask(question, filters=Filters(doc_ids=(small_kb.documents()[0].title,)))
     assert by_title.answered and not any("限定范围" in n for n in by_title.notes)
     refused = small_kb.ask(question, filters=Filters(kinds=("policy",)))
     assert not refused.answered and any("限定范围" in n and "类型：政策文件" in n for n in refused.notes)
@@ -107,6 +108,6 @@ def test_chips_show_filters_and_problems_as_text(small_kb):
     from ui.filter_bar import chips_html
     shown, active = chips_html(small_kb, ['<img src=x onerror="alert(1)">'], ["policy"], "", "")
     assert active and "kb-chip-bad" in shown and "&lt;img src=x" in shown and "<img" not in shown
-    shown, active = chips_html(small_kb, [small_kb.documents()[0]["doc_id"]], ["policy"], "2023年3月", "")
-    assert f"文档：{small_kb.documents()[0]['title']}" in shown and "类型：政策文件" in shown and "日期：2023-03 至 不限" in shown
+    shown, active = chips_html(small_kb, [small_kb.documents()[0].doc_id], ["policy"], "2023年3月", "")
+    assert f"文档：{small_kb.documents()[0].title}" in shown and "类型：政策文件" in shown and "日期：2023-03 至 不限" in shown
     assert chips_html(small_kb, [], [], "", "") == ('<div class="kb-chips"></div>', False)

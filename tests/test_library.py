@@ -58,7 +58,7 @@ def test_duplicate_and_renamed_files(tmp_path, data_dir, hash_embedder):
     assert [e.status for e in kb.ingest([b])] == ["duplicate"]
     a.unlink()
     assert [e.status for e in kb.ingest([b])] == ["renamed"]
-    assert kb.catalog.document("a.txt")["source"] == "b.txt"
+    assert kb.catalog.document("a.txt").source == "b.txt"
 
 
 @pytest.mark.integration

@@ -112,7 +112,7 @@ def test_same_name_in_two_folders_are_two_documents(tmp_path, cli, monkeypatch):
     rc, out, _ = cli("ingest", "-q", folder)
     assert rc == 0 and "[成功] 2022/通知.txt：" in out and "[成功] 2023/通知.txt：" in out, out
     kb = _kb()
-    assert {d["doc_id"]: d["source"] for d in kb.documents()} == {"2022/通知.txt": "通知.txt",
+    assert {d.doc_id: d.source for d in kb.documents()} == {"2022/通知.txt": "通知.txt",
                                                                    "2023/通知.txt": "通知.txt"}
     for doc_id, words in (("2022/通知.txt", "动力电池"), ("2023/通知.txt", "光伏")):
         hits = kb.search(f"{words}项目申报截止", top_k=1, filters=Filters(doc_ids=(doc_id,)))
@@ -124,12 +124,12 @@ def test_same_name_in_two_folders_are_two_documents(tmp_path, cli, monkeypatch):
     (folder / "2023" / "通知.txt").write_text("2023年度通知已修订：金坛区光伏项目延期。", encoding="utf-8")
     rc, out, _ = cli("ingest", "-q", "--all")
     assert rc == 0 and "[成功] 通知.txt" in out, out
-    assert sorted(d["doc_id"] for d in _kb().documents()) == ["2022/通知.txt", "2023/通知.txt"]
+    assert sorted(d.doc_id for d in _kb().documents()) == ["2022/通知.txt", "2023/通知.txt"]
 
     rc, _, err = cli("remove", "通知.txt")
     assert rc == 1 and "“通知.txt”对应 2 个文档（2022/通知.txt、2023/通知.txt），请用文档编号指定" in err, err
     rc, out, _ = cli("remove", "2022/通知.txt")
-    assert rc == 0 and [d["doc_id"] for d in _kb().documents()] == ["2023/通知.txt"]
+    assert rc == 0 and [d.doc_id for d in _kb().documents()] == ["2023/通知.txt"]
     assert cli("remove", "通知.txt")[0] == 0 and _kb().documents() == []       # unambiguous now
 
 
@@ -139,17 +139,17 @@ def test_bare_name_ids_from_older_data_dirs_keep_working(tmp_path, cli):
     ingesting the folder later finds both under the ids they already have."""
     folder = _two_notices(tmp_path)
     assert cli("ingest", "-q", folder / "2022" / "通知.txt")[0] == 0
-    assert [d["doc_id"] for d in _kb().documents()] == ["通知.txt"]              # the old, bare-name id
+    assert [d.doc_id for d in _kb().documents()] == ["通知.txt"]              # the old, bare-name id
     rc, out, _ = cli("ingest", "-q", folder / "2023" / "通知.txt")
     assert rc == 0 and "[成功]" in out
-    assert sorted(d["doc_id"] for d in _kb().documents()) == ["2023/通知.txt", "通知.txt"]
+    assert sorted(d.doc_id for d in _kb().documents()) == ["2023/通知.txt", "通知.txt"]
     rc, out, _ = cli("ingest", "-q", folder)
     assert rc == 0 and out.count("[未变化]") == 2, out
     (folder / "2022" / "通知.txt").write_text("2022年度通知已修订：溧阳市动力电池项目延期至六月底。", encoding="utf-8")
     rc, out, _ = cli("ingest", "-q", folder)
     assert rc == 0 and "[成功] 2022/通知.txt" in out
     kb = _kb()
-    assert sorted(d["doc_id"] for d in kb.documents()) == ["2023/通知.txt", "通知.txt"]
+    assert sorted(d.doc_id for d in kb.documents()) == ["2023/通知.txt", "通知.txt"]
     hits = kb.search("动力电池项目延期", top_k=1, filters=Filters(doc_ids=("通知.txt",)))
     assert hits and "六月底" in hits[0].text
 
@@ -491,7 +491,7 @@ def test_a_file_name_that_is_not_utf8_is_reported_and_the_batch_goes_on(tmp_path
     rc, out, err = cli("ingest", "-q", folder)
     assert rc == 1 and "[成功] good.txt" in out and not err, out + err
     assert "文件名不是有效的 UTF-8 编码，无法索引，请重命名后重试" in out
-    assert [d["doc_id"] for d in _kb().documents()] == ["good.txt"]
+    assert [d.doc_id for d in _kb().documents()] == ["good.txt"]
 
 
 @pytest.mark.integration
@@ -513,12 +513,12 @@ def test_metadata_toml_changes_apply_on_the_next_ingest(tmp_path, cli):
     meta = folder / "metadata.toml"
     meta.write_text('["a.txt"]\ntitle = "科教城简报"\ndate = "2023-05"\nkind = "news"\n', encoding="utf-8")
     assert cli("ingest", "-q", folder)[0] == 0
-    assert _kb().catalog.document("a.txt")["title"] == "科教城简报"
+    assert _kb().catalog.document("a.txt").title == "科教城简报"
     meta.write_text('["a.txt"]\ntitle = "科教城简报（修订）"\ndate = "2023-06"\nkind = "news"\n', encoding="utf-8")
     rc, out, _ = cli("ingest", "-q", folder)
     assert rc == 0 and "[成功] a.txt" in out and "[未变化] policy.txt" in out, out
     kb = _kb()
-    assert (kb.catalog.document("a.txt")["title"], kb.catalog.document("a.txt")["date"]) == ("科教城简报（修订）", "2023-06")
+    assert (kb.catalog.document("a.txt").title, kb.catalog.document("a.txt").date) == ("科教城简报（修订）", "2023-06")
     hits = kb.search("科教城 研发机构", top_k=1, filters=Filters(date_from="2023-06", date_to="2023-06"))
     assert hits and hits[0].doc_id == "a.txt" and hits[0].title == "科教城简报（修订）"
     assert cli("ingest", "-q", folder)[1].count("[未变化]") == 2
@@ -526,7 +526,7 @@ def test_metadata_toml_changes_apply_on_the_next_ingest(tmp_path, cli):
     meta.write_text('["a.txt"\ntitle = ', encoding="utf-8")                 # broken TOML: per file, no crash
     rc, out, err = cli("ingest", "-q", folder)
     assert rc == 1 and "metadata.toml 格式有误" in out and not err, out + err
-    assert _kb().catalog.document("a.txt")["title"] == "科教城简报（修订）"
+    assert _kb().catalog.document("a.txt").title == "科教城简报（修订）"
 
 
 def _stores_elsewhere(data_dir: Path) -> tuple:
@@ -538,7 +538,7 @@ def _stores_elsewhere(data_dir: Path) -> tuple:
             "from hash_embedding import HashEmbedding; "
             "kb = KnowledgeBase(load_settings(), embedder=HashEmbedding(), create=False); "
             "print(json.dumps([sorted(kb.catalog.chunk_ids()), sorted(kb.vectors.ids()), sorted(kb.bm25.stored_ids()),"
-            " [d['doc_id'] for d in kb.documents()]]))")
+            " [d.doc_id for d in kb.documents()]]))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={"KB_DATA_DIR": str(data_dir), "PATH": "/usr/bin:/bin", "ANONYMIZED_TELEMETRY": "False",
                                "PYTHONPATH": str(TESTS)})

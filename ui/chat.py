@@ -9,11 +9,10 @@ from typing import Iterator
 import gradio as gr
 
 from kb import filters as kb_filters
-from kb.answer import Answer
+from kb.model import Answer, Filters
 from kb.errors import KBError
 from kb.filters import KIND_LABELS
 from kb.history import History
-from kb.retrieve import Filters
 
 from . import render
 from .conversation import Conversation
@@ -31,7 +30,7 @@ KIND_CHOICES = [(label, kind) for kind, label in KIND_LABELS.items()]
 
 
 def doc_choices(kb) -> list[tuple[str, str]]:
-    return [(f"{d['title']}（{d['date']}）" if d["date"] else d["title"], d["doc_id"]) for d in kb.documents()]
+    return [(f"{d.title}（{d.date}）" if d.date else d.title, d.doc_id) for d in kb.documents()]
 
 
 def stream_answer(kb, question: str, filters: Filters, history: list[str] = ()) -> Iterator[str | Answer]:

@@ -8,7 +8,7 @@ import gradio as gr
 
 from kb import filters as kb_filters
 from kb.errors import KBError
-from kb.retrieve import Filters
+from kb.model import Filters
 
 
 def make_filters(docs, kinds, date_from: str, date_to: str) -> Filters:

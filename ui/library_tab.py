@@ -8,7 +8,6 @@ import gradio as gr
 
 from kb.errors import KBError
 from kb.filters import KIND_LABELS
-from kb.library import STATUS_LABELS
 from kb.uploads import upload as upload_files
 
 from .auth import EDITOR_ONLY
@@ -22,14 +21,14 @@ DOC_STATUS = {"ready": "可检索", "staging": "索引中"}
 
 
 def doc_rows(kb) -> list[list]:
-    return [[d["title"], d["issue"], d["date"], KIND_LABELS.get(d["kind"], d["kind"]), d["n_chunks"],
-             DOC_STATUS.get(d["status"], d["status"]), (d["ingested_at"] or "").replace("T", " "), d["doc_id"]]
+    return [[d.title, d.issue, d.date, KIND_LABELS.get(d.kind, d.kind), d.n_chunks,
+             DOC_STATUS.get(d.status, d.status), (d.ingested_at or "").replace("T", " "), d.doc_id]
             for d in kb.documents()]
 
 
 def summary(kb) -> str:
     docs = kb.documents()
-    return f"共 **{len(docs)}** 个文档、**{sum(d['n_chunks'] for d in docs)}** 个片段。数据目录：`{kb.settings.data_dir}`"
+    return f"共 **{len(docs)}** 个文档、**{sum(d.n_chunks for d in docs)}** 个片段。数据目录：`{kb.settings.data_dir}`"
 
 
 def run_ingest(kb, paths, progress) -> list[list[str]]:
@@ -38,7 +37,7 @@ def run_ingest(kb, paths, progress) -> list[list[str]]:
         progress((done, total), desc=f"正在索引 {name}" if name else "索引完成", unit="个文件")
 
     try:
-        return [[e.name, STATUS_LABELS[e.status], e.message] for e in kb.ingest(paths, progress=report)]
+        return [[e.name, e.label, e.message] for e in kb.ingest(paths, progress=report)]
     except KBError as err:        # e.g. a read-only data dir: one row, not an error overlay on the table
         return [["", "失败", str(err)]]
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 import html
 import re
 
-from kb.answer import Answer
+from kb.model import Answer, Hit, place
 from kb.references import remarks, where
 from kb.filters import KIND_LABELS
-from kb.retrieve import Hit
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _THINKING = re.compile(r"<think>.*?(</think>|$)", re.S)     # a reasoning model's scratchpad, finished or not
@@ -46,7 +45,7 @@ def highlight(text: str, spans) -> str:
 def _meta_line(hit: Hit) -> str:
     bits = [hit.publication if hit.publication and hit.publication not in hit.title else "", hit.issue, hit.date,
             KIND_LABELS.get(hit.kind, hit.kind)]
-    return " · ".join(html.escape(b) for b in bits if b)
+    return html.escape(place(bits, hit.page))
 
 
 def _card(label: str, hit: Hit, body_html: str, element_id: str = "", open_key: str = "") -> str:
@@ -55,13 +54,12 @@ def _card(label: str, hit: Hit, body_html: str, element_id: str = "", open_key: 
     show_article = hit.article and hit.article not in (hit.title, hit.source)
     article = f'<div class="src-article">文章：{html.escape(hit.article)}</div>' if show_article else ""
     section = f'<div class="src-article">位置：{html.escape(hit.section)}</div>' if hit.section else ""
-    page = f" · 第{hit.page}页" if hit.page else ""
     id_attr = f' id="{element_id}"' if element_id else ""
     link = (f'<a href="#" class="src-open" data-open="{html.escape(open_key)}" title="在下方“原文”中查看整篇文章'
             f'{"和原页面" if hit.source.lower().endswith(".pdf") else ""}">查看全文</a>') if open_key else ""
     return (f'<div class="src-card"{id_attr}><div class="src-head"><span class="src-n">{label}</span>'
             f'<span class="src-title">{html.escape(hit.title or hit.source)}</span>{link}</div>'
-            f'<div class="src-meta">{_meta_line(hit)}{page}</div>{article}{section}'
+            f'<div class="src-meta">{_meta_line(hit)}</div>{article}{section}'
             f'<div class="src-text">{body_html}</div></div>')
 
 

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import gradio as gr
 
 from kb import sources
-from kb.answer import Answer
+from kb.model import Answer, Hit, place
 from kb.errors import KBError
-from kb.retrieve import Hit
 
 from . import render
 
@@ -61,9 +60,7 @@ def find_cited(pairs: list[tuple[str, Answer]], key: str) -> Cited:
 
 
 def article_html(view: sources.ArticleView) -> str:
-    bits = [view.document, view.article if view.article != view.document else "", view.section,
-            f"第{view.page}页" if view.page else ""]
-    head = " · ".join(html.escape(b) for b in bits if b)
+    head = html.escape(place((view.document, view.article, view.section), view.page))
     note = "" if view.marks else '<div class="src-note">未能在全文中定位引用的句子。</div>'
     return (f'<div class="src-view"><div class="src-view-head">{head}</div>{note}'
             f'<div class="src-view-text">{render.highlight(view.text, view.marks)}</div></div>')
