@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ingest import Chunk, DocMeta
 
-from .model import DocumentInfo
+from .model import DocumentInfo, Filters
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -172,8 +172,10 @@ class Catalog:
                 "ORDER BY c.doc_id, c.ord").fetchall()
         return [dict(r) for r in rows]
 
-    def filter_chunk_ids(self, doc_ids=None, kinds=None, date_from: str = "", date_to: str = "") -> set[str] | None:
+    def filter_chunk_ids(self, filters: Filters | None) -> set[str] | None:
         """Ids of ready chunks that pass the filters; None when there are no filters."""
+        filters = filters or Filters()
+        doc_ids, kinds, date_from, date_to = filters.doc_ids, filters.kinds, filters.date_from, filters.date_to
         where, args = ["d.status = 'ready'"], []
         if doc_ids:
             where.append(f"d.doc_id IN ({','.join('?' * len(doc_ids))})")

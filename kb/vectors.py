@@ -17,6 +17,7 @@ from llama_index.core.vector_stores.types import (FilterCondition, FilterOperato
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
 from .errors import KBError
+from .model import Filters
 
 
 def date_number(date: str) -> int:
@@ -182,7 +183,9 @@ class VectorIndex:
         for i in range(0, len(ids), 5000):
             self._call(lambda store: store.delete_nodes(node_ids=ids[i:i + 5000]))
 
-    def query(self, vector: list[float], k: int, doc_ids=None, kinds=None, date_from="", date_to="") -> list[tuple[str, float]]:
+    def query(self, vector: list[float], k: int, where: Filters | None = None) -> list[tuple[str, float]]:
+        where = where or Filters()
+        doc_ids, kinds, date_from, date_to = where.doc_ids, where.kinds, where.date_from, where.date_to
         filters = []
         if doc_ids:
             filters.append(MetadataFilter(key="doc_id", value=list(doc_ids), operator=FilterOperator.IN))

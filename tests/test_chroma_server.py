@@ -113,9 +113,9 @@ def test_ingest_search_ask_remove_on_a_server(server_env, tmp_path, data_dir):
 
     # Dense retrieval alone honours document and date filters (the doc_id metadata used to be "None").
     vector = kb.embedder.get_query_embedding("常州科教城")
-    only = [cid for cid, _ in kb.vectors.query(vector, 5, doc_ids=[SMALL[1]])]
+    only = [cid for cid, _ in kb.vectors.query(vector, 5, Filters(doc_ids=(SMALL[1],)))]
     assert only and {r["doc_id"] for r in kb.catalog.chunks(only).values()} == {SMALL[1]}
-    assert kb.vectors.query(vector, 5, date_from="2023-01") and not kb.vectors.query(vector, 5, date_from="2030-01")
+    assert kb.vectors.query(vector, 5, Filters(date_from="2023-01")) and not kb.vectors.query(vector, 5, Filters(date_from="2030-01"))
 
     ids = kb.vectors.ids()
     assert [e.status for e in kb.ingest([folder])] == ["unchanged"] * 3 and kb.vectors.ids() == ids
@@ -136,8 +136,8 @@ def test_upsert_replaces_metadata_of_an_unchanged_chunk(server_env):
     vector = kb.embedder.get_text_embedding("常州科教城")
     kb.vectors.add([row], [vector])
     kb.vectors.add([{**row, "date": "2024-05", "kind": "policy"}], [vector])
-    assert [cid for cid, _ in kb.vectors.query(vector, 3, kinds=["policy"], date_from="2024-01")] == ["c1"]
-    assert kb.vectors.query(vector, 3, date_to="2020-12") == []
+    assert [cid for cid, _ in kb.vectors.query(vector, 3, Filters(kinds=("policy",), date_from="2024-01"))] == ["c1"]
+    assert kb.vectors.query(vector, 3, Filters(date_to="2020-12")) == []
 
 
 def test_server_stops_and_comes_back(tmp_path, monkeypatch, data_dir, capsys):

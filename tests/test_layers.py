@@ -16,8 +16,10 @@ from conftest import ROOT
 PACKAGES = ("ingest", "kb", "ui", "cli")    # every module of these is walked for its imports
 # What each layer must not import (a module counts as in a layer when its name starts with the layer's name).
 FORBIDDEN = {"ingest": ("kb", "ui", "cli"), "kb": ("ui", "cli"), "ui": ("cli",)}
-# Held to the size bars now; the other packages are brought under them later.
-SIZE_CHECKED = ("ingest",)
+# Held to the size bars now; ui/ is brought under them later (ui.chat.build_chat_tab is 117 lines).
+SIZE_CHECKED = ("ingest", "kb", "cli")
+# Known exceptions, named: (module, function) over the function bar, until their owner splits them.
+LONG_FUNCTIONS = {("kb.answer.rules", "extractive_answer")}
 MAX_MODULE_LINES, MAX_FUNCTION_LINES = 400, 60
 
 
@@ -154,16 +156,16 @@ def test_importing_the_library_loads_neither_gradio_nor_the_embedding_engine():
     assert out.stdout.strip() == "[]"
 
 
-def _sized() -> list[Path]:
-    return [p for m, p in MODULES.items() if any(_within(m, pkg) for pkg in SIZE_CHECKED)]
+def _sized() -> list[tuple[str, Path]]:
+    return [(m, p) for m, p in MODULES.items() if any(_within(m, pkg) for pkg in SIZE_CHECKED)]
 
 
 @pytest.mark.unit
-@pytest.mark.parametrize("path", _sized(), ids=lambda p: str(p.relative_to(ROOT)))
-def test_modules_and_functions_are_small(path):
+@pytest.mark.parametrize("module,path", _sized(), ids=[str(p.relative_to(ROOT)) for _, p in _sized()])
+def test_modules_and_functions_are_small(module, path):
     source = path.read_text(encoding="utf-8")
     assert len(source.splitlines()) <= MAX_MODULE_LINES
     long = [f"{node.name} ({node.end_lineno - node.lineno + 1} lines)" for node in ast.walk(ast.parse(source))
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
+            and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES and (module, node.name) not in LONG_FUNCTIONS]
     assert long == []
