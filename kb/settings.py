@@ -60,6 +60,19 @@ class Settings:
     answer_model: Path = RESOURCES / "answer_model.json"
     answer_threshold: float = 0.0
     answer_max_parts: int = 3
+    # Dated answers (kb/disagree.py): after answering, this many candidates are read for figures of what the
+    # question asks: a figure counts when its measure holds at least dated_min_fit of the question's
+    # (IDF-weighted) words and ends with them (at most dated_max_tail characters after); two figures are of one
+    # measure when the question's words they hold overlap at least dated_min_same. The answer's own figure
+    # names the measure unless another fits the question better by more than dated_margin and at least
+    # dated_anchor_fit (then that one answers). dated = false turns the step off.
+    dated: bool = True
+    dated_candidates: int = 40
+    dated_min_fit: float = 0.5
+    dated_max_tail: int = 4
+    dated_anchor_fit: float = 0.8
+    dated_min_same: float = 0.6
+    dated_margin: float = 0.15
     # A question of several parts also retrieves for each part (its subject carried over), this many passages each.
     part_top_k: int = 3
 
