@@ -21,8 +21,10 @@ _MULT = {"": 1, "千": 10**3, "万": 10**4, "百万": 10**6, "千万": 10**7, "�
 _BOUNDARY = re.compile(r"[，,；;。：:、（(）)！？\n]")
 _PART_OPEN = re.compile(r"[（(]\s*$|其中\s*$")
 # Words around a figure that say how it is reported, not what it measures.
-_FILLER = re.compile(r"^(?:截至目前|截至|截止|目前|现有|全市|我市|常州市|常州|共有|共计|总共|拥有|建有|建成|累计|已有|有|达到|达|"
-                     r"超过|突破|实现|为|是|约|近|逾|其中|分别|同比|较|的)+")
+FILLER_WORDS = ("截至目前", "截至", "截止", "目前", "现有", "全市", "我市", "常州市", "常州", "共有", "共计", "总共",
+                "拥有", "建有", "建成", "累计", "已有", "有", "达到", "达", "超过", "突破", "实现", "为", "是", "约", "近",
+                "逾", "其中", "分别", "同比", "较", "的")
+_FILLER = re.compile("^(?:" + "|".join(FILLER_WORDS) + ")+")
 _PLACES = re.compile(r"常州高新区|高新区|新北区?|武进区?|天宁区?|钟楼区?|金坛区?|溧阳市?|经开区|科教城|西太湖|"
                      r"该(?:公司|企业|孵化器|园区|基地|中心|平台|院|校|项目|区|市|镇)|[\u4e00-\u9fff]{2,12}(?:公司|集团|研究院|大学|学院)")
 # 全区 with no place named: a district's figure (the one the article is about), not the city's.
@@ -63,8 +65,12 @@ def _value(number: str, mult: str) -> str | None:
     return format((value * _MULT[mult]).normalize(), "f")
 
 
+# A time inside a label (比重从2015年的2.65%…) says when, not what is measured.
+_TIME_IN_LABEL = re.compile(r"(?:从|由|在|到|至|于)?(?:19|20)\d{2}\s*年(?:底|末|度)?的?|(?:今年|去年|上半年|前三季度)的?")
+
+
 def _clean(label: str) -> str:
-    label = re.sub(r"\s+", "", label)
+    label = _TIME_IN_LABEL.sub("", re.sub(r"\s+", "", label))
     return _FILLER.sub("", label)
 
 
@@ -96,10 +102,17 @@ def _subject(text: str, sentence_start: int, pos: int, article: str = "") -> str
     found = _PLACES.findall(own) or _PLACES.findall(head)
     if not found and _DISTRICT_WIDE.search(text[sentence_start:pos]):
         found = _PLACES.findall(article or "") or ["区"]
-    if not found:
-        return CITY
-    place = found[-1]
+    return place_name(found[-1]) if found else CITY
+
+
+def place_name(place: str) -> str:
+    """One name per place: 常州高新区 and 高新区 → 高新区, 武进区 → 武进, 溧阳市 → 溧阳."""
     return "高新区" if place.endswith("高新区") else (place.rstrip("区市省") or place)
+
+
+def question_subject(question: str) -> str:
+    found = _PLACES.findall(question)
+    return place_name(found[0]) if found else CITY
 
 
 def passage_claims(hit: Hit) -> list[Claim]:
@@ -112,8 +125,9 @@ def passage_claims(hit: Hit) -> list[Claim]:
         number, mult, unit = m.group(1), m.group(2) or "", m.group(3)
         if unit == "年" and (len(number) == 4 or not re.search(r"连续\s*$|近\s*$", text[max(0, m.start() - 3):m.start()])):
             continue        # 2022年 is a date, 用3年时间 a length; 连续9年 is a count
-        if text[max(0, m.start() - 1):m.start()] == "第":
-            continue        # 第3批, 总第155期: an ordinal
+        before_char = text[max(0, m.start() - 1):m.start()]
+        if before_char == "第" or (before_char in "数几上" and not number[0].isdigit()):
+            continue        # 第3批, 总第155期: an ordinal; 数十项, 几十家, 上百人: no figure
         value = _value(number, mult)
         if value is None:
             continue

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from .answer.question import split_parts
-from .claims import CITY, Claim, _PLACES, _subject, passage_claims
+from .claims import _PLACES, FILLER_WORDS, Claim, passage_claims, question_subject
 from .dated import date_label, fact_date, sentence_span
 from .model import Answer, Citation, Disagreement, Figure
 from .retrieve import Hit
@@ -47,9 +47,7 @@ def asked(question: str) -> Asked:
         if m:
             unit = fixed or m.group(1)
             break
-    places = _PLACES.findall(question)
-    subject = _subject(question) if places else CITY
-    return Asked(_PLACES.sub(" ", _NOT_MEASURE.sub(" ", question)), subject, unit)
+    return Asked(_PLACES.sub(" ", _NOT_MEASURE.sub(" ", question)), question_subject(question), unit)
 
 
 def _maximal(terms: list[str]) -> list[str]:
@@ -99,7 +97,13 @@ def relevant_claims(question: str, hits: list[Hit], tokenizer, idf, soft: float 
     """Reported (not planned) figures of the question's subject and of the unit asked for, whose measure holds
     at least min_fit of the question's (IDF-weighted) words and ends with them; one per article and value."""
     want = asked(question)
-    terms = _maximal(tokenizer.query_terms(want.text))
+    named = named_publications(question, hits)
+    text = want.text
+    for name in named:                      # a source named is not what is measured
+        text = text.replace(name, " ")
+    want = dataclasses.replace(want, text=text)
+    # 建成了多少家孵化器: how a figure is reported (建成, 拥有, 累计) is not what it measures.
+    terms = [t for t in _maximal(tokenizer.query_terms(want.text)) if t not in FILLER_WORDS]
     if not terms:
         return []
     weights = TermWeights(terms, idf, tokenizer.aliases, soft)
@@ -109,6 +113,8 @@ def relevant_claims(question: str, hits: list[Hit], tokenizer, idf, soft: float 
             ident = (hit.doc_id, hit.article, claim.value, claim.unit)
             if claim.target or claim.subject != want.subject or ident in seen:
                 continue
+            if named and _publication(hit) not in named:
+                continue            # 2021年科技日报报道的…: that paper's figure
             if want.unit and claim.unit != want.unit:
                 continue
             # A part (国家级33家 of 154家孵化器) answers only a question that names the part (国家级孵化器).
@@ -241,7 +247,8 @@ def _stated(answer: Answer, claims: list[Claim]) -> list[Claim]:
     for claim in claims:
         for cite in answer.citations:
             inside = cite.hit.chunk_id == claim.hit.chunk_id and any(a <= claim.start < b for a, b in cite.spans)
-            same = cite.hit.doc_id == claim.hit.doc_id and claim.surface in cite.quote
+            same = cite.hit.doc_id == claim.hit.doc_id and re.search(r"(?<![\d.])" + re.escape(claim.surface),
+                                                                     cite.quote) is not None
             if inside or same:
                 out.append(claim)
                 break
@@ -268,7 +275,16 @@ def _in_scope(claim: Claim, scope: TimeScope) -> bool:
     if scope.mode == "source":
         kind_ok = not scope.kind or claim.hit.kind == scope.kind
         return kind_ok and scope.holds(claim.hit.date[:4])
-    return scope.holds(claim.date)
+    return scope.holds(claim.date) or (not claim.dated_by_sentence and scope.reports(claim.hit.date))
+
+
+def _publication(hit: Hit) -> str:
+    return hit.publication.strip("《》 ")
+
+
+def named_publications(question: str, hits: list[Hit]) -> set[str]:
+    """Publications of the passages that the question names (2021年科技日报报道…, 《常州科技》上说…)."""
+    return {_publication(h) for h in hits if len(_publication(h)) >= 2 and _publication(h) in question}
 
 
 def with_fact_dates(answer: Answer) -> Answer:

@@ -27,6 +27,16 @@ class TimeScope:
     kind: str = ""            # source kind for mode "source" (magazine | news | policy), empty for any
     label: str = ""           # as the question put it, for notes
 
+    def reports(self, doc_date: str, months: int = 3) -> bool:
+        """A document dated within `months` after the period's end reports on it (a 十三五 compilation of
+        2021-01): its undated figures are the period's."""
+        if self.mode != "period" or not self.end or not doc_date:
+            return False
+        year, month = int(self.end[:4]), int(self.end[5:7] or 12)
+        month += months
+        limit = f"{year + (month - 1) // 12}-{(month - 1) % 12 + 1:02d}"
+        return self.end[:7] < doc_date[:7] <= limit
+
     def holds(self, date: str) -> bool:
         """A date (2022, 2020-06, 2023-03-15) falls in [start, end]: compared at the precision both have."""
         if not date:

@@ -18,7 +18,7 @@ from conftest import HashEmbedding
 
 OLD_ISSUE = """# 青溪科技 2021年第6期
 ## 创新载体建设成效明显
-截至目前，常州市共有科技企业孵化器42家，其中国家级孵化器9家。
+截至目前，常州市共有科技企业孵化器42家，其中国家级孵化器9家。常州高新区建有科技企业孵化器20家。
 今年上半年，全市新增产学研合作项目120项，合同金额8000万元。
 ## 青溪湖畔举办读书会
 青溪湖畔书屋本月举办读书会三场，参加市民逾百人。
@@ -149,6 +149,14 @@ def test_a_named_time_or_source_gives_that_figure_only(magazine, question):
     answer = magazine.ask(question)
     assert "42家" in answer.text and "57家" not in answer.text
     assert all(c.hit.date == "2021-06" for c in answer.citations)
+
+
+def test_another_subject_is_another_measure(magazine):
+    city = magazine.ask(QUESTION)
+    assert "20家" not in city.text
+    district = magazine.ask("常州高新区有多少家科技企业孵化器？")
+    assert "20家" in district.text and district.disagreement is None
+    assert "57家" not in district.text and "42家" not in district.text
 
 
 def test_a_part_is_compared_only_when_asked(magazine):
