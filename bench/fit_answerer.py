@@ -280,7 +280,8 @@ def main() -> None:
         model = Scorer(candidate, refusal, threshold).to_json()
         model["fitted"] = {"date": datetime.date.today().isoformat(), "questions": len(items), "part": "tune",
                            "candidates": len(x), "positives": int(y.sum()), "c": args.c,
-                           "refusal_c": args.refusal_c, "max_refused": args.max_refused}
+                           "refusal_c": args.refusal_c, "max_refused": args.max_refused,
+                           "embedder": kb.embedder.model_name}
         MODEL_FILE.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
         print(f"written {MODEL_FILE}")
 

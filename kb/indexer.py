@@ -211,7 +211,7 @@ class Indexer:
     def _add_sentence_vectors(self, passages: list[str]) -> None:
         """The fitted answerer compares each sentence of a passage with the question: embed them now, into the
         cache, so that a question pays only the lookup."""
-        if self.settings.answerer == "fitted":
+        if self.stores.answerer_kind() == "fitted":
             from .answer.reader import sentence_texts
             self.embedder.get_text_embedding_batch(sorted({t for p in passages for t in sentence_texts(p)}))
 

@@ -118,8 +118,12 @@ class KnowledgeBase:
         out = [np.asarray(v, dtype=np.float32) for v in vectors]
         return [v / (np.linalg.norm(v) or 1.0) for v in out]
 
+    def answerer_kind(self) -> str:
+        """"fitted" or "rules" (kb.stores.Stores.answerer_kind)."""
+        return self.stores.answerer_kind()
+
     def _extractive(self, question: str, hits: list[Hit]):
-        if self.settings.answerer == "rules":
+        if self.answerer_kind() == "rules":
             from .answer.rules import extractive_answer as rules_answer
             return rules_answer(question, hits, self.tokenizer, self.bm25.idf,
                                 min_coverage=self.settings.answer_min_coverage, soft=self.settings.soft_match,
@@ -156,9 +160,42 @@ class KnowledgeBase:
         return answer
 
     def _answer(self, question: str, filters: Filters | None, on_token: Callable[[str], None] | None):
+        from .disagree import Policy, check_llm, reconcile
         hits = self.evidence(question, filters)
-        answer = self._extractive(question, hits)
+        s = self.settings
+        answer = reconcile(question, self._extractive(question, hits), self._claims(question, filters, hits),
+                           self.tokenizer, self.bm25.idf, Policy(s.dated_anchor_fit, s.dated_min_same, s.dated_margin,
+                                                                        s.answer_max_parts))
         if not self.settings.llm_url:
             return answer
         from .llm_answer import llm_answer
-        return llm_answer(question, hits, self.settings, stream_callback=on_token, fallback=answer)
+        # Passages with another figure for the measure asked are the LLM's evidence too.
+        more = [c.hit for c in answer.citations if c.hit.chunk_id not in {h.chunk_id for h in hits}]
+        result = llm_answer(question, hits + more, self.settings, stream_callback=on_token, fallback=answer)
+        return check_llm(result, answer) if result.answerer == "llm" else result
+
+    def _claims(self, question: str, filters: Filters | None, hits: list[Hit]) -> list:
+        """Figures for what the question asks, in the evidence and in the candidates beyond it (kb.claims)."""
+        if not self.settings.dated:
+            return []
+        from .disagree import asked, relevant_claims, source_filter
+        from .when import time_scope
+        have, wide = {h.chunk_id for h in hits}, []
+        # A question naming a source (按2023年的杂志) also searches that source; one naming a time, without
+        # its time words (2021年 in the question pulls passages that mention 2021, not the measure).
+        source = source_filter(question)
+        queries = [(question, filters)]
+        if source:
+            date_from, date_to, kind = source
+            queries.append((question, dataclasses.replace(filters or Filters(), date_from=date_from,
+                                                          date_to=date_to, kinds=(kind,) if kind else ())))
+        stripped = asked(question).text.strip()
+        if time_scope(question).mode != "none" and len(stripped) >= 4:
+            queries.append((stripped, filters))
+        for text, chosen in queries:
+            for h in self.search(text, top_k=self.settings.dated_candidates, filters=chosen):
+                if h.chunk_id not in have:
+                    have.add(h.chunk_id)
+                    wide.append(h)
+        return relevant_claims(question, hits + wide, self.tokenizer, self.bm25.idf, self.settings.soft_match,
+                               self.settings.dated_min_fit, self.settings.dated_max_tail)

@@ -79,13 +79,43 @@ class Citation:
     hit: Hit
     quote: str
     spans: tuple[tuple[int, int], ...]     # offsets of the quoted text in hit.text
+    # The date of the quoted fact (kb.dated): the document's date unless the sentence dates itself (2022年，…).
+    fact_date: str = ""
 
     def to_json(self) -> dict:
         h = self.hit
         return {"n": self.n, "chunk_id": h.chunk_id, "text": h.text, "doc_id": h.doc_id, "title": h.title,
-                "source": h.source, "date": h.date, "article": h.article, "section": h.section, "page": h.page,
-                "publication": h.publication, "issue": h.issue, "score": round(h.score, 6),
-                "quote": self.quote, "quote_spans": [list(s) for s in self.spans]}
+                "source": h.source, "date": h.date, "fact_date": self.fact_date, "article": h.article,
+                "section": h.section, "page": h.page, "publication": h.publication, "issue": h.issue,
+                "score": round(h.score, 6), "quote": self.quote, "quote_spans": [list(s) for s in self.spans]}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One of the differing figures for a measure: the value as written, where and when."""
+    value: str                 # as written: 154家
+    quote: str                 # the clause that gives it
+    n: int                     # its citation number in the answer
+    title: str                 # its document
+    doc_date: str
+    fact_date: str
+
+    def to_json(self) -> dict:
+        return {"value": self.value, "quote": self.quote, "n": self.n, "title": self.title,
+                "doc_date": self.doc_date, "fact_date": self.fact_date}
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Passages giving different figures for one subject and measure, newest first."""
+    subject: str
+    measure: str
+    figures: tuple[Figure, ...]
+    missing: tuple[str, ...] = ()       # LLM answers: figures the answer does not cite (flagged)
+
+    def to_json(self) -> dict:
+        return {"subject": self.subject, "measure": self.measure, "figures": [f.to_json() for f in self.figures],
+                "missing": list(self.missing)}
 
 
 @dataclass(frozen=True)
@@ -131,6 +161,7 @@ class Answer:
     notes: tuple[str, ...] = field(default=())
     verification: tuple[SentenceCheck, ...] = ()    # per sentence of an LLM answer (kb.verify)
     explain: tuple[PartExplain, ...] = ()
+    disagreement: Disagreement | None = None   # set when the passages differ on the figure asked for
 
     @property
     def verified_count(self) -> int:
@@ -144,7 +175,8 @@ class Answer:
                "answerer": self.answerer, "coverage": round(self.coverage, 3),
                "citations": [c.to_json() for c in self.citations],
                "related": [h.to_json() for h in self.related], "notes": list(self.notes),
-               "verification": checked}
+               "verification": checked,
+               "disagreement": self.disagreement.to_json() if self.disagreement else None}
         if explain:
             out["explain"] = [p.to_json() for p in self.explain]
         return out

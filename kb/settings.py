@@ -50,10 +50,11 @@ class Settings:
     soft_match: float = 0.5
     top_k: int = 5
 
-    # Extractive answering: "fitted" (kb/answer/reader.py, the default: a scorer fit by bench/fit_answerer.py) or
-    # "rules" (hand-set weights of sessions 1–2). Both refuse when the best quote's passage holds less of the
-    # question than answer_min_coverage.
-    answerer: str = "fitted"
+    # Extractive answering: "fitted" (kb/answer/reader.py: a scorer fit by bench/fit_answerer.py), "rules"
+    # (hand-set weights of sessions 1–2), or "auto" (the default): fitted when the embedding model is the one the
+    # scorer was fit with (its dense and score features mean nothing with another), else rules. Both refuse when
+    # the best quote's passage holds less of the question than answer_min_coverage.
+    answerer: str = "auto"
     answer_min_coverage: float = 0.35
     answer_max_sentences: int = 3
     # The fitted answerer: a scorer (bench/fit_answerer.py writes answer_model) rates candidate quotes;
@@ -61,6 +62,19 @@ class Settings:
     answer_model: Path = RESOURCES / "answer_model.json"
     answer_threshold: float = 0.0
     answer_max_parts: int = 3
+    # Dated answers (kb/disagree.py): after answering, this many candidates are read for figures of what the
+    # question asks: a figure counts when its measure holds at least dated_min_fit of the question's
+    # (IDF-weighted) words and ends with them (at most dated_max_tail characters after); two figures are of one
+    # measure when the question's words they hold overlap at least dated_min_same. The answer's own figure
+    # names the measure unless another fits the question better by more than dated_margin and at least
+    # dated_anchor_fit (then that one answers). dated = false turns the step off.
+    dated: bool = True
+    dated_candidates: int = 40
+    dated_min_fit: float = 0.5
+    dated_max_tail: int = 4
+    dated_anchor_fit: float = 0.8
+    dated_min_same: float = 0.6
+    dated_margin: float = 0.15
     # A question of several parts also retrieves for each part (its subject carried over), this many passages each.
     part_top_k: int = 3
 

@@ -47,6 +47,13 @@ class Stores:
                 self._embedder = build_embedder(self.settings, cache=not self.read_only)
         return self._embedder
 
+    def answerer_kind(self) -> str:
+        """"fitted" or "rules": the setting, or for "auto" the fitted answerer when this embedder is its fit's."""
+        if self.settings.answerer != "auto":
+            return self.settings.answerer
+        from .answer.scorer import fit_embedder
+        return "fitted" if self.embedder.model_name == fit_embedder(self.settings.answer_model) else "rules"
+
     def close(self) -> None:
         """Release the vector store client; the next call reconnects and rereads what other processes wrote."""
         self.vectors.close()

@@ -183,3 +183,18 @@ def test_reindex_all_sources_and_removing_an_upload_deletes_its_copy(tmp_path, d
     assert not upload.exists() and elsewhere.exists()
     kb.remove("elsewhere.txt")
     assert elsewhere.exists()                     # files outside the uploads folder are never deleted
+
+
+@pytest.mark.integration
+def test_auto_answerer_is_fitted_only_with_the_embedder_it_was_fit_with(tmp_path):
+    from hash_embedding import HashEmbedding
+    from kb.answer.scorer import fit_embedder
+    from kb.embeddings import build_embedder
+    settings = load_settings(env={"KB_DATA_DIR": str(tmp_path / "data")})
+    assert settings.answerer == "auto"
+    # the bundled model is what the scorer was fit with (building it loads no weights)
+    assert build_embedder(settings, cache=False).model_name == fit_embedder()
+    assert KnowledgeBase(settings, embedder=build_embedder(settings, cache=False)).answerer_kind() == "fitted"
+    assert KnowledgeBase(settings, embedder=HashEmbedding()).answerer_kind() == "rules"
+    forced = load_settings(env={"KB_DATA_DIR": str(tmp_path / "data"), "KB_ANSWERER": "fitted"})
+    assert KnowledgeBase(forced, embedder=HashEmbedding()).answerer_kind() == "fitted"

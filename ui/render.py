@@ -4,9 +4,10 @@ from __future__ import annotations
 import html
 import re
 
+from kb.dated import date_label
+from kb.filters import KIND_LABELS
 from kb.model import Answer, Hit, place
 from kb.references import remarks, where
-from kb.filters import KIND_LABELS
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _THINKING = re.compile(r"<think>.*?(</think>|$)", re.S)     # a reasoning model's scratchpad, finished or not
@@ -25,7 +26,11 @@ def answer_markdown(answer: Answer, turn: int) -> str:
         text = _MARKER.sub(
             lambda m: f'<a href="#{anchor(turn, int(m.group(1)))}" class="cite-link">[{m.group(1)}]</a>', text)
     footer = "<br>".join(html.escape(line) for line in remarks(answer))
-    return text + (f'<br><span class="answer-note">{footer}</span>' if footer else "")
+    badge = ""
+    if answer.disagreement:
+        missing = "，回答未全部给出" if answer.disagreement.missing else ""
+        badge = f'<span class="kb-badge" title="资料中对同一数据的说法不一致{missing}">⚠ 数据不一致</span> '
+    return badge + text + (f'<br><span class="answer-note">{footer}</span>' if footer else "")
 
 
 def highlight(text: str, spans) -> str:
@@ -42,15 +47,19 @@ def highlight(text: str, spans) -> str:
     return "".join(out).replace("\n", "<br>")
 
 
-def _meta_line(hit: Hit) -> str:
+def _meta_line(hit: Hit, fact_date: str = "") -> str:
+    # The quoted fact's own date when the sentence gives one other than the issue's (2022年，… in a 2023 issue).
+    dated = f"数据时间 {date_label(fact_date)}" if fact_date and fact_date != hit.date else ""
     bits = [hit.publication if hit.publication and hit.publication not in hit.title else "", hit.issue, hit.date,
-            KIND_LABELS.get(hit.kind, hit.kind)]
+            dated, KIND_LABELS.get(hit.kind, hit.kind)]
     return html.escape(place(bits, hit.page))
 
 
-def _card(label: str, hit: Hit, body_html: str, element_id: str = "", open_key: str = "") -> str:
-    """One source: where it is (document, issue, date, kind, page; the section path 第一章 › 第三条), the passage,
-    and a link that opens the whole article (and the original page of a PDF) in the 原文 panel."""
+def _card(label: str, hit: Hit, body_html: str, element_id: str = "", open_key: str = "",
+          fact_date: str = "") -> str:
+    """One source: where it is (document, issue, date, the fact's own date, kind, page; the section path
+    第一章 › 第三条), the passage, and a link that opens the whole article (and the original page of a PDF) in the
+    原文 panel."""
     show_article = hit.article and hit.article not in (hit.title, hit.source)
     article = f'<div class="src-article">文章：{html.escape(hit.article)}</div>' if show_article else ""
     section = f'<div class="src-article">位置：{html.escape(hit.section)}</div>' if hit.section else ""
@@ -59,14 +68,15 @@ def _card(label: str, hit: Hit, body_html: str, element_id: str = "", open_key: 
             f'{"和原页面" if hit.source.lower().endswith(".pdf") else ""}">查看全文</a>') if open_key else ""
     return (f'<div class="src-card"{id_attr}><div class="src-head"><span class="src-n">{label}</span>'
             f'<span class="src-title">{html.escape(hit.title or hit.source)}</span>{link}</div>'
-            f'<div class="src-meta">{_meta_line(hit)}</div>{article}{section}'
+            f'<div class="src-meta">{_meta_line(hit, fact_date)}</div>{article}{section}'
             f'<div class="src-text">{body_html}</div></div>')
 
 
 def sources_html(answer: Answer, turn: int) -> str:
     """Cards for the citations of one answer; when refused, the related passages as 可能相关."""
     if answer.answered:
-        cards = [_card(f"[{c.n}]", c.hit, highlight(c.hit.text, c.spans), anchor(turn, c.n), f"{turn}:{c.n}")
+        cards = [_card(f"[{c.n}]", c.hit, highlight(c.hit.text, c.spans), anchor(turn, c.n), f"{turn}:{c.n}",
+                       c.fact_date)
                  for c in answer.citations]
         return "".join(cards)
     if not answer.related:
@@ -157,6 +167,8 @@ CSS = """
 .src-note, .src-empty { color: var(--body-text-color-subdued); padding: 6px 0; }
 a.cite-link { text-decoration: none !important; font-weight: 600; color: var(--color-accent) !important; }
 .answer-note { font-size: 0.85em; color: var(--body-text-color-subdued); }
+.kb-badge { display: inline-block; font-size: 0.85em; font-weight: 600; color: #92400e; background: #fef3c7;
+            border: 1px solid #f59e0b; border-radius: 4px; padding: 0 6px; margin-right: 4px; }
 a.cite-link:hover { text-decoration: underline !important; }
 .kb-error { color: var(--error-text-color, #b91c1c); font-size: 0.9em; min-height: 1.4em; padding: 2px 4px; }
 .kb-hidden { display: none !important; }

@@ -73,5 +73,12 @@ def from_json(data: dict) -> Scorer:
 
 
 @lru_cache(maxsize=4)
+def fit_embedder(path: Path = MODEL_FILE) -> str:
+    """The embedding model the scorer was fit with: its dense and score features mean what they meant in the fit
+    only with that model (and its scale of fused scores)."""
+    return json.loads(Path(path).read_text(encoding="utf-8")).get("fitted", {}).get("embedder", "")
+
+
+@lru_cache(maxsize=4)
 def load(path: Path = MODEL_FILE) -> Scorer:
     return from_json(json.loads(Path(path).read_text(encoding="utf-8")))
