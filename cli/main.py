@@ -108,7 +108,8 @@ def cmd_remove(args) -> int:
 
 def _format_hit(hit) -> str:
     from kb.model import place
-    return f"[{hit.rank}] {place((hit.title, hit.date, hit.article), hit.page)}  (得分 {hit.score:.4f})\n    {hit.text[:160].replace(chr(10), ' ')}"
+    where = place((hit.title, hit.date, hit.article), hit.page)
+    return f"[{hit.rank}] {where}  (得分 {hit.score:.4f})\n    {hit.text[:160].replace(chr(10), ' ')}"
 
 
 def cmd_search(args) -> int:
@@ -124,9 +125,9 @@ def cmd_search(args) -> int:
 
 
 def _format_answer(answer, text_shown: bool = False) -> str:
+    from kb.model import place
     lines = [] if text_shown else [answer.text, ""]
     lines += [f"注：{note}" for note in answer.notes]
-    from kb.model import place
     for c in answer.citations:
         h = c.hit
         lines.append(f"[{c.n}] {place((h.title, h.issue, h.date, h.article), h.page)}\n    “{c.quote}”")
