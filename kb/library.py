@@ -290,8 +290,8 @@ class KnowledgeBase:
         """The fitted answerer compares each sentence of a passage with the question: embed them now, into the
         cache, so that a question pays only the lookup."""
         if self.answerer_kind() == "fitted":
-            from .answer.reader import sentence_texts
-            self.embedder.get_text_embedding_batch(sorted({t for p in passages for t in sentence_texts(p)}))
+            from .answer.reader import passage_sentences
+            self.embedder.get_text_embedding_batch(passage_sentences(passages))
 
     def answer_vectors(self, texts: list[str], as_query: bool) -> list[np.ndarray]:
         vectors = ([self.embedder.get_query_embedding(t) for t in texts] if as_query
