@@ -212,8 +212,8 @@ class Indexer:
         """The fitted answerer compares each sentence of a passage with the question: embed them now, into the
         cache, so that a question pays only the lookup."""
         if self.stores.answerer_kind() == "fitted":
-            from .answer.reader import sentence_texts
-            self.embedder.get_text_embedding_batch(sorted({t for p in passages for t in sentence_texts(p)}))
+            from .answer.reader import passage_sentences
+            self.embedder.get_text_embedding_batch(passage_sentences(passages))
 
     def rebuild_bm25(self) -> None:
         self.bm25.build(self.catalog.all_chunks("c.chunk_id, c.tokens"))

@@ -133,10 +133,7 @@ def served(tmp_path_factory):
     corpus = root / "corpus"
     corpus.mkdir()
     shutil.copy(CORPUS / NEWS, corpus / NEWS)
-    # The rules answerer: these are tests of the page, and the fitted answerer's dense feature means nothing with
-    # the hash embedder (it refused the questions the UI tests ask).
-    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(corpus),
-                                  "KB_ANSWERER": "rules"})
+    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(corpus)})
     kb = KnowledgeBase(settings, embedder=HashEmbedding())
     assert [e.status for e in kb.ingest([corpus])] == ["ok"]
     with launch_app(kb) as url:

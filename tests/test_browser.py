@@ -305,8 +305,7 @@ def served_magazine(tmp_path_factory):
     root = tmp_path_factory.mktemp("magazine")
     (root / "corpus").mkdir()
     shutil.copy(CORPUS / "changzhou-keji-2023-03.txt", root / "corpus")
-    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(root / "corpus"),
-                                  "KB_ANSWERER": "rules"})
+    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(root / "corpus")})
     kb = KnowledgeBase(settings, embedder=HashEmbedding())
     assert [e.status for e in kb.ingest([root / "corpus"])] == ["ok"]
     with launch_app(kb) as url:

@@ -56,7 +56,7 @@ def test_ranges_kinds_and_documents_are_checked():
 def small_kb(tmp_path_factory):
     root = tmp_path_factory.mktemp("filters")
     shutil.copy(CORPUS / NEWS, root / NEWS)
-    kb = KnowledgeBase(load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_ANSWERER": "rules"}),
+    kb = KnowledgeBase(load_settings(env={"KB_DATA_DIR": str(root / "data")}),
                        embedder=HashEmbedding())
     assert [e.status for e in kb.ingest([root / NEWS])] == ["ok"]
     return kb
@@ -81,7 +81,6 @@ def test_the_cli_gives_the_same_lines(small_kb, monkeypatch, capsys):
     from cli.main import main
     monkeypatch.setenv("KB_DATA_DIR", str(small_kb.settings.data_dir))
     monkeypatch.setenv("KB_EMBED_BACKEND", "hash")
-    monkeypatch.setenv("KB_ANSWERER", "rules")
     question = "2024年园区高新技术企业净增多少家？"
     assert main(["ask", question, "--date-from", "2025年", "--date-to", "2024年12月"]) == 1
     assert "错误：起始日期 2025 晚于截止日期 2024-12" in capsys.readouterr().err

@@ -46,9 +46,7 @@ def kb(tmp_path_factory):
     (root / "docs").mkdir()
     (root / "docs" / "奖励办法.txt").write_text(POLICY, encoding="utf-8")
     shutil.copy(CORPUS / "changzhou-keji-2023-03.txt", root / "docs")
-    # The rules answerer: follow-up reading is what is tested; the fitted answerer's dense feature means nothing
-    # with the hash embedder.
-    kb = KnowledgeBase(load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_ANSWERER": "rules"}),
+    kb = KnowledgeBase(load_settings(env={"KB_DATA_DIR": str(root / "data")}),
                        embedder=HashEmbedding())
     assert all(e.status == "ok" for e in kb.ingest([root / "docs"]))
     return kb
@@ -77,7 +75,6 @@ def test_kb_ask_session_reads_a_follow_up_against_the_named_conversation(kb, mon
     from cli.main import main
     monkeypatch.setenv("KB_DATA_DIR", str(kb.settings.data_dir))
     monkeypatch.setenv("KB_EMBED_BACKEND", "hash")
-    monkeypatch.setenv("KB_ANSWERER", "rules")
     assert main(["ask", "首次认定高企奖励多少？", "--session", "张三"]) == 0
     assert "20万元" in capsys.readouterr().out
     assert main(["ask", "那再次认定呢？", "--session", "张三"]) == 0

@@ -37,8 +37,7 @@ def served_login(tmp_path_factory):
     """The app with two logins (amy reads, bo edits)."""
     root = tmp_path_factory.mktemp("history-login")
     shutil.copy(CORPUS / NEWS, root / NEWS)
-    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_USERS": "amy:pw1:reader,bo:pw2:editor",
-                                  "KB_ANSWERER": "rules"})
+    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_USERS": "amy:pw1:reader,bo:pw2:editor"})
     kb = KnowledgeBase(settings, embedder=HashEmbedding())
     assert [e.status for e in kb.ingest([root / NEWS])] == ["ok"]
     with launch_app(kb) as url:

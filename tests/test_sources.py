@@ -57,10 +57,7 @@ def library(tmp_path_factory):
     mag.body(paragraphs_of(SENTENCES[120:190]))
     mag.save()
     (files / "奖励办法.txt").write_text(POLICY, encoding="utf-8")
-    # The rules answerer: these tests are about opening sources, and the fitted one's dense feature means nothing
-    # with the hash embedder.
-    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(files),
-                                  "KB_ANSWERER": "rules"})
+    settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(files)})
     kb = KnowledgeBase(settings, embedder=HashEmbedding())
     assert {e.status for e in kb.ingest([files])} == {"ok"}
     return kb, root

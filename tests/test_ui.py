@@ -393,7 +393,7 @@ def served_roles(tmp_path_factory):
     corpus.mkdir()
     shutil.copy(CORPUS / NEWS, corpus / NEWS)
     settings = load_settings(env={"KB_DATA_DIR": str(root / "data"), "KB_CORPUS_DIR": str(corpus),
-                                  "KB_USERS": "amy:pw1:reader,bo:pw2:editor", "KB_ANSWERER": "rules"})
+                                  "KB_USERS": "amy:pw1:reader,bo:pw2:editor"})
     kb = KnowledgeBase(settings, embedder=HashEmbedding())
     assert [e.status for e in kb.ingest([corpus])] == ["ok"]
     login = login_for(settings)

@@ -53,9 +53,13 @@ def per_passage(fn):
 MISSING = float("nan")
 
 
+def sentence_spans(text: str) -> list[tuple[int, int, str]]:
+    """A passage's sentences with their offsets: the units whose vectors the dense feature compares."""
+    return [(a, b, text[a:b].strip()) for a, b in split_sentences(text)]
+
+
 def _sentences(env: Env, hit_index: int) -> list[tuple[int, int, str]]:
-    text = env.hits[hit_index].text     # the same sentences as reader.sentence_texts
-    return env.once(("sentences", hit_index), lambda: [(a, b, text[a:b].strip()) for a, b in split_sentences(text)])
+    return env.once(("sentences", hit_index), lambda: sentence_spans(env.hits[hit_index].text))
 
 
 def dense_similarity(part, cand, env) -> float:

@@ -8,12 +8,10 @@ from typing import Callable
 
 import numpy as np
 
-from ingest.chunking import split_sentences
-
 from ..model import NOT_FOUND, Answer, Citation, PartExplain, ScoredQuote
 from ..retrieve import Hit
 from .candidates import Candidate, candidates
-from .features import NAMES, Env, vectors, years_of
+from .features import NAMES, Env, sentence_spans, vectors, years_of
 from .question import Part, Question, analyse
 from .scorer import Scorer, load
 
@@ -29,16 +27,16 @@ class Scored:
 Embed = Callable[[list[str], bool], list[np.ndarray]]
 
 
-def sentence_texts(text: str) -> list[str]:
-    """The sentences of a passage whose vectors the dense features compare (cached at ingest, by text)."""
-    return [text[a:b].strip() for a, b in split_sentences(text)]
+def passage_sentences(passages: list[str]) -> list[str]:
+    """The distinct sentences of the passages whose vectors the dense feature compares (cached at ingest, by text)."""
+    return sorted({t for p in passages for _, _, t in sentence_spans(p)})
 
 
 def _vectors(q: Question, hits: list[Hit], embed: Embed | None) -> dict:
     if embed is None:
         return {}
     parts = [p.text for p in q.parts]
-    sentences = sorted({t for h in hits for t in sentence_texts(h.text)})
+    sentences = passage_sentences([h.text for h in hits])
     return {"part_vectors": dict(zip(parts, embed(parts, True))),
             "sentence_vectors": dict(zip(sentences, embed(sentences, False)))}
 
