@@ -17,9 +17,9 @@ PACKAGES = ("ingest", "kb", "ui", "cli")    # every module of these is walked fo
 # What each layer must not import (a module counts as in a layer when its name starts with the layer's name).
 FORBIDDEN = {"ingest": ("kb", "ui", "cli"), "kb": ("ui", "cli"), "ui": ("cli",)}
 # Held to the size bars now; ui/ is brought under them later (ui.chat.build_chat_tab is 117 lines).
-SIZE_CHECKED = ("ingest", "kb", "cli")
+SIZE_CHECKED = ("ingest", "kb", "cli", "ui")
 # Known exceptions, named: (module, function) over the function bar, until their owner splits them.
-LONG_FUNCTIONS = {("kb.answer.rules", "extractive_answer")}
+LONG_FUNCTIONS: set[tuple[str, str]] = set()
 MAX_MODULE_LINES, MAX_FUNCTION_LINES = 400, 60
 
 

@@ -77,8 +77,38 @@ SEND_JS = """(...args) => {
 COPY_JS = "(text) => { window.kbCopy(text); }"
 
 
-def build_chat_tab(kb) -> ChatTab:
-    conversation = gr.State(Conversation)
+@dataclass(frozen=True)
+class _Widgets:
+    chatbot: gr.Chatbot
+    chips: gr.HTML
+    clear_filters: gr.Button
+    question: gr.Textbox
+    send: gr.Button
+    error: gr.HTML
+    search_all: gr.Button
+    retry: gr.Textbox
+    copy_answer: gr.Button
+    copy_sources: gr.Button
+    clear: gr.Button
+    plain: gr.Textbox
+    plain_sources: gr.Textbox
+    history_slot: gr.Column
+    docs: gr.Dropdown
+    kinds: gr.CheckboxGroup
+    date_from: gr.Textbox
+    date_to: gr.Textbox
+    sources: gr.HTML
+
+    @property
+    def outputs(self) -> list:
+        return [self.chatbot, self.sources, self.error, self.plain, self.plain_sources]
+
+    @property
+    def filters(self) -> list:
+        return [self.docs, self.kinds, self.date_from, self.date_to]
+
+
+def _layout(kb, conversation: gr.State) -> _Widgets:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             chatbot = gr.Chatbot(label="对话", height=520, buttons=["copy"], feedback_options=None,
@@ -111,18 +141,25 @@ def build_chat_tab(kb) -> ChatTab:
             gr.Markdown("#### 来源")
             sources = gr.HTML(render.conversation_sources([]))
             build_source_view(kb, conversation)
+    return _Widgets(chatbot, chips, clear_filters, question, send, error, search_all, retry, copy_answer,
+                    copy_sources, clear, plain, plain_sources, history_slot, docs, kinds, date_from, date_to, sources)
 
-    def view(conv: Conversation, message: str = "", draft: tuple[str, str] | None = None):
-        pairs, waiting = conv.snapshot()
-        if draft:
-            chat = render.draft_messages(pairs, draft[0], draft[1], waiting[1:])
-        else:
-            chat = render.chat_messages(pairs, waiting)
-        last = pairs[-1] if pairs else None
-        return (chat, render.conversation_sources(pairs), render.error_html(message),
-                render.answer_text(last[1]) if last else "",
-                render.answer_with_sources(*last) if last else "")
 
+def _view(conv: Conversation, message: str = "", draft: tuple[str, str] | None = None):
+    """What the outputs show: the chat (with the draft being streamed), sources, error line, copy texts."""
+    pairs, waiting = conv.snapshot()
+    if draft:
+        chat = render.draft_messages(pairs, draft[0], draft[1], waiting[1:])
+    else:
+        chat = render.chat_messages(pairs, waiting)
+    last = pairs[-1] if pairs else None
+    return (chat, render.conversation_sources(pairs), render.error_html(message),
+            render.answer_text(last[1]) if last else "",
+            render.answer_with_sources(*last) if last else "")
+
+
+def _asker(kb, history: History):
+    """The handler of a sent question: checks the filters, waits its turn, streams the answer, saves the turn."""
     def ask(text, conv, doc_ids, kind_list, d_from, d_to, request: gr.Request):
         text = (text or "").strip()
         if not text:                 # an Enter in an empty box is not a question
@@ -136,7 +173,7 @@ def build_chat_tab(kb) -> ChatTab:
             return
         ticket = conv.take_ticket(text)
         try:
-            yield view(conv)
+            yield _view(conv)
         except GeneratorExit:         # closed before its turn: give the turn up so later questions go on
             conv.abandon(ticket)
             raise
@@ -145,31 +182,18 @@ def build_chat_tab(kb) -> ChatTab:
             try:
                 for item in stream_answer(kb, text, filters, conv.questions()):
                     if isinstance(item, str):
-                        yield view(conv, draft=(text, item))
+                        yield _view(conv, draft=(text, item))
                     else:
                         conv.add(text, item)
                         message = remember(kb, history, conv, request)
             except KBError as err:
                 message = str(err)
-        yield view(conv, message)
+        yield _view(conv, message)
+    return ask
 
-    inputs = [question, conversation, docs, kinds, date_from, date_to]
-    outputs = [chatbot, sources, error, plain, plain_sources]
-    history = History.of(kb.settings)
-    with history_slot:
-        saved = build_history_panel(history, conversation, outputs, view)
-    filter_inputs = [docs, kinds, date_from, date_to]
 
-    def after_answer(conv, doc_ids, kind_list, d_from, d_to, request: gr.Request):
-        """The history list gains the turn; a refusal under filters offers to search everything."""
-        offer = refused_under_filters(conv, doc_ids, kind_list, d_from, d_to)
-        return saved.choices(request), gr.update(visible=offer)
-
-    # trigger_mode="multiple": a question sent while another is answered waits its turn instead of being dropped.
-    for event, api in ((send.click, {"api_name": "ask"}), (question.submit, {"api_visibility": "private"})):
-        event(ask, inputs, outputs, js=SEND_JS, trigger_mode="multiple", show_progress="hidden", **api).then(
-            after_answer, [conversation, *filter_inputs], [saved.chosen, search_all], api_visibility="private")
-
+def _wire_filters(kb, w: _Widgets, conversation: gr.State, ask) -> None:
+    """Filter chips follow the filter widgets; 清除筛选 and “search everything” clear them (the latter re-asks)."""
     def show_chips(*values):
         html, active = chips_html(kb, *values)
         return html, gr.update(visible=active)
@@ -178,19 +202,41 @@ def build_chat_tab(kb) -> ChatTab:
         pairs = conv.snapshot()[0]
         return (pairs[-1][0] if pairs else "", [], [], "", "", *show_chips([], [], "", ""), gr.update(visible=False))
 
-    for event in (docs.change, kinds.change, date_from.blur, date_to.blur, date_from.submit, date_to.submit):
-        event(show_chips, filter_inputs, [chips, clear_filters], api_visibility="private", show_progress="hidden")
-    cleared = [retry, *filter_inputs, chips, clear_filters, search_all]
-    clear_filters.click(no_filters, [conversation], cleared, api_visibility="private")
-    search_all.click(no_filters, [conversation], cleared, api_name="search_all").then(
-        ask, [retry, conversation, *filter_inputs], outputs, show_progress="hidden", api_visibility="private")
-    copy_answer.click(None, [plain], None, js=COPY_JS, api_visibility="private")
-    copy_sources.click(None, [plain_sources], None, js=COPY_JS, api_visibility="private")
+    for event in (w.docs.change, w.kinds.change, w.date_from.blur, w.date_to.blur, w.date_from.submit,
+                  w.date_to.submit):
+        event(show_chips, w.filters, [w.chips, w.clear_filters], api_visibility="private", show_progress="hidden")
+    cleared = [w.retry, *w.filters, w.chips, w.clear_filters, w.search_all]
+    w.clear_filters.click(no_filters, [conversation], cleared, api_visibility="private")
+    w.search_all.click(no_filters, [conversation], cleared, api_name="search_all").then(
+        ask, [w.retry, conversation, *w.filters], w.outputs, show_progress="hidden", api_visibility="private")
+
+
+def build_chat_tab(kb) -> ChatTab:
+    conversation = gr.State(Conversation)
+    w = _layout(kb, conversation)
+    history = History.of(kb.settings)
+    with w.history_slot:
+        saved = build_history_panel(history, conversation, w.outputs, _view)
+    ask = _asker(kb, history)
+
+    def after_answer(conv, doc_ids, kind_list, d_from, d_to, request: gr.Request):
+        """The history list gains the turn; a refusal under filters offers to search everything."""
+        offer = refused_under_filters(conv, doc_ids, kind_list, d_from, d_to)
+        return saved.choices(request), gr.update(visible=offer)
+
+    # trigger_mode="multiple": a question sent while another is answered waits its turn instead of being dropped.
+    inputs = [w.question, conversation, *w.filters]
+    for event, api in ((w.send.click, {"api_name": "ask"}), (w.question.submit, {"api_visibility": "private"})):
+        event(ask, inputs, w.outputs, js=SEND_JS, trigger_mode="multiple", show_progress="hidden", **api).then(
+            after_answer, [conversation, *w.filters], [saved.chosen, w.search_all], api_visibility="private")
+    _wire_filters(kb, w, conversation, ask)
+    w.copy_answer.click(None, [w.plain], None, js=COPY_JS, api_visibility="private")
+    w.copy_sources.click(None, [w.plain_sources], None, js=COPY_JS, api_visibility="private")
 
     def reset(conv):
         conv.clear()
-        return view(conv)
+        return _view(conv)
 
-    clear.click(reset, [conversation], outputs, api_visibility="private")
-    chatbot.clear(reset, [conversation], outputs, api_visibility="private")
-    return ChatTab(conversation=conversation, docs=docs, history=saved)
+    w.clear.click(reset, [conversation], w.outputs, api_visibility="private")
+    w.chatbot.clear(reset, [conversation], w.outputs, api_visibility="private")
+    return ChatTab(conversation=conversation, docs=w.docs, history=saved)

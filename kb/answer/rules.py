@@ -313,47 +313,68 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
     if not CJK.search(question):      # the passages are Chinese: an English question would match a caption
         return Answer(question, NOT_FOUND, False, related=tuple(hits[:3]), notes=("请用中文提问",))
     whole = TermWeights(tokenizer.query_terms(question), idf, tokenizer.aliases, soft)
-    candidates = _candidates(hits, max_chars)
-    chosen: list[_Candidate] = []
-    missing: list[str] = []
     segments = [_segment(s, tokenizer, idf, soft) for s in question_segments(question)[:max_sentences]]
     for before, seg in zip(segments, segments[1:]):
         seg.previous = before.terms
+    chosen: list[_Candidate] = []
+    missing: list[str] = []
+    candidates = _candidates(hits, max_chars)
     for seg in segments:
-        others = [o for o in segments if o is not seg]
-        pool = [_with_lead(c, seg, hits[c.hit_index].text) for c in candidates]
-        scored = sorted(((_score(c, seg, whole, others), c) for c in pool), key=lambda sc: -sc[0])
-        # The best sentence that holds the kind of fact asked for, unless it is much weaker than the best.
-        best = scored[0][0] if scored else 0.0
-        pick = next((c for sc, c in scored if sc >= best - type_slack
-                     and _answers(seg, c.text, hits[c.hit_index].text[c.start:c.end])
-                     and not _names_another(seg, c)
-                     and (not _ASKS_PERSON.search(seg.text) or tokenizer.has_person_name(c.text))), None)
-        # The best answer is about another year or another subject: the documents do not hold this part.
-        if pick is None or not _years_held(seg.text, pick, hits[pick.hit_index].date) or _off_subject(seg, pick):
+        pick = _pick(seg, [o for o in segments if o is not seg], candidates, hits, whole, tokenizer, type_slack)
+        if pick is None:
             missing.append(seg.text)
-            continue
-        if seg.numeric or _ASKS_MONEY_ANY.search(seg.text):
-            pick = _extend(pick, hits[pick.hit_index].text, max_chars, _DIGIT.search)
-        elif seg.listing:
-            pick = _extend(pick, hits[pick.hit_index].text, max_chars, lambda clause: "、" in clause)
-        if pick.with_lead and any(x.hit_index == pick.hit_index and _intersect(pick.lead, s)
-                                  for x in chosen for s in _spans(x)):
-            # Its lead is already quoted with another part of the answer.
-            pick = _respan(dataclasses.replace(pick, with_lead=False), hits[pick.hit_index].text, pick.start, pick.end)
-        same = next((n for n, x in enumerate(chosen) if _overlaps(pick, x)), None)
-        if same is None:
-            chosen.append(pick)
         else:
-            # Two parts answered by overlapping text: quote their union once.
-            a, b = min(chosen[same].start, pick.start), max(chosen[same].end, pick.end)
-            if b - a <= 1.5 * max_chars:
-                chosen[same] = _respan(pick, hits[pick.hit_index].text, a, b)
+            _merge_pick(chosen, _widen(pick, seg, hits, max_chars), hits, max_chars)
     # Support: how much of the whole question the chosen sentences and their passages hold.
     coverage = max((whole.coverage(c.passage) for c in chosen), default=0.0)
     if not chosen or coverage < min_coverage:
         return Answer(question, NOT_FOUND, False, related=tuple(hits[:3]), coverage=coverage)
+    return _compose(question, hits, chosen, coverage, missing)
 
+
+def _pick(seg, others, candidates, hits: list[Hit], whole, tokenizer, type_slack: float) -> _Candidate | None:
+    """The part's best sentence that holds the kind of fact asked for, unless it is much weaker than the best;
+    None when that sentence is about another year or another subject (the documents do not hold this part)."""
+    pool = [_with_lead(c, seg, hits[c.hit_index].text) for c in candidates]
+    scored = sorted(((_score(c, seg, whole, others), c) for c in pool), key=lambda sc: -sc[0])
+    best = scored[0][0] if scored else 0.0
+    pick = next((c for sc, c in scored if sc >= best - type_slack
+                 and _answers(seg, c.text, hits[c.hit_index].text[c.start:c.end])
+                 and not _names_another(seg, c)
+                 and (not _ASKS_PERSON.search(seg.text) or tokenizer.has_person_name(c.text))), None)
+    if pick is None or not _years_held(seg.text, pick, hits[pick.hit_index].date) or _off_subject(seg, pick):
+        return None
+    return pick
+
+
+def _widen(pick: _Candidate, seg, hits: list[Hit], max_chars: int) -> _Candidate:
+    """A figure or a list asked: take in the neighbouring clauses that carry more of it."""
+    if seg.numeric or _ASKS_MONEY_ANY.search(seg.text):
+        return _extend(pick, hits[pick.hit_index].text, max_chars, _DIGIT.search)
+    if seg.listing:
+        return _extend(pick, hits[pick.hit_index].text, max_chars, lambda clause: "、" in clause)
+    return pick
+
+
+def _merge_pick(chosen: list[_Candidate], pick: _Candidate, hits: list[Hit], max_chars: int) -> None:
+    """Add one part's quote to the answer; text already quoted for another part is not quoted twice."""
+    if pick.with_lead and any(x.hit_index == pick.hit_index and _intersect(pick.lead, s)
+                              for x in chosen for s in _spans(x)):
+        # Its lead is already quoted with another part of the answer.
+        pick = _respan(dataclasses.replace(pick, with_lead=False), hits[pick.hit_index].text, pick.start, pick.end)
+    same = next((n for n, x in enumerate(chosen) if _overlaps(pick, x)), None)
+    if same is None:
+        chosen.append(pick)
+        return
+    # Two parts answered by overlapping text: quote their union once.
+    a, b = min(chosen[same].start, pick.start), max(chosen[same].end, pick.end)
+    if b - a <= 1.5 * max_chars:
+        chosen[same] = _respan(pick, hits[pick.hit_index].text, a, b)
+
+
+def _compose(question: str, hits: list[Hit], chosen: list[_Candidate], coverage: float,
+             missing: list[str]) -> Answer:
+    """The answer text (one quote per part, numbered by passage) and its citations."""
     numbers: dict[int, int] = {}
     citations: dict[int, list] = {}
     pieces = []
