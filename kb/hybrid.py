@@ -27,14 +27,28 @@ class HybridRetriever:
                 self.stores.vectors.refresh()
             self.stores.seen_version = version
 
-    def search(self, question: str, filters: Filters, top_k: int | None = None) -> list[Hit]:
-        """The top_k passages for a checked question under checked filters (kb.filters.check)."""
-        st, settings = self.stores, self.settings
-        top_k = top_k or settings.top_k
+    def search(self, question: str, filters: Filters, top_k: int | None = None,
+               memo: dict | None = None) -> list[Hit]:
+        """The top_k passages for a checked question under checked filters (kb.filters.check).
+
+        memo: one answer's searches (the evidence, then the dated claims with a wider top-k) often repeat a
+        text; the caller's dict keeps each ranked list for the length of that answer, cut to each top-k."""
+        top_k = top_k or self.settings.top_k
+        n = max(self.settings.candidates, top_k)
+        key = (question, filters, n)
+        if memo is not None and key in memo:
+            return memo[key][:top_k]
         self._follow_other_writers()
-        if st.bm25.problem():
+        if self.stores.bm25.problem():
             self._heal()
-        n = max(settings.candidates, top_k)
+        ranked = self._rank(question, filters, n)
+        if memo is not None:
+            memo[key] = ranked
+        return ranked[:top_k]
+
+    def _rank(self, question: str, filters: Filters, n: int) -> list[Hit]:
+        """BM25 and dense candidates (n of each), fused, with the coverage bonus; best first."""
+        st, settings = self.stores, self.settings
         question_terms = st.tokenizer.query_terms(question)
         ranked = {"bm25": st.bm25.search(st.tokenizer.expand(question_terms), n, st.catalog.filter_chunk_ids(filters))}
         ranked["dense"] = st.vectors.query(st.embedder.get_query_embedding(question), n, filters)
@@ -50,20 +64,20 @@ class HybridRetriever:
             for chunk_id, row in rows.items():
                 fused[chunk_id] += settings.coverage_weight * weighted.coverage(row["index_text"])
         order = sorted(fused, key=lambda cid: -fused[cid])
-        return make_hits(order, fused, ranked, rows)[:top_k]
+        return make_hits(order, fused, ranked, rows)
 
-    def evidence(self, question: str, filters: Filters) -> list[Hit]:
+    def evidence(self, question: str, filters: Filters, memo: dict | None = None) -> list[Hit]:
         """The passages an answer is drawn from: the question's top passages and, for a question of several
         parts, each part's own top passages (a later part with the earlier parts' subject words)."""
         from .answer.question import split_parts
-        hits = self.search(question, filters, self.settings.top_k)
+        hits = self.search(question, filters, self.settings.top_k, memo)
         parts = split_parts(question, self.settings.answer_max_parts)
         if len(parts) < 2 or not self.settings.part_top_k:
             return hits
         seen = {h.chunk_id for h in hits}
         for i, part in enumerate(parts):
             subject = " ".join(parts[:i])
-            for h in self.search(f"{subject} {part}".strip(), filters, self.settings.part_top_k):
+            for h in self.search(f"{subject} {part}".strip(), filters, self.settings.part_top_k, memo):
                 if h.chunk_id not in seen:
                     seen.add(h.chunk_id)
                     hits.append(dataclasses.replace(h, rank=len(hits) + 1))

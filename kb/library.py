@@ -161,9 +161,11 @@ class KnowledgeBase:
 
     def _answer(self, question: str, filters: Filters | None, on_token: Callable[[str], None] | None):
         from .disagree import Policy, check_llm, reconcile
-        hits = self.evidence(question, filters)
+        memo: dict = {}         # this answer's searches, shared by the evidence and the dated claims
+        filters = filters or Filters()
+        hits = self.retriever.evidence(question, filters, memo)
         s = self.settings
-        answer = reconcile(question, self._extractive(question, hits), self._claims(question, filters, hits),
+        answer = reconcile(question, self._extractive(question, hits), self._claims(question, filters, hits, memo),
                            self.tokenizer, self.bm25.idf, Policy(s.dated_anchor_fit, s.dated_min_same, s.dated_margin,
                                                                         s.answer_max_parts))
         if not self.settings.llm_url:
@@ -174,11 +176,12 @@ class KnowledgeBase:
         result = llm_answer(question, hits + more, self.settings, stream_callback=on_token, fallback=answer)
         return check_llm(result, answer) if result.answerer == "llm" else result
 
-    def _claims(self, question: str, filters: Filters | None, hits: list[Hit]) -> list:
+    def _claims(self, question: str, filters: Filters, hits: list[Hit], memo: dict) -> list:
         """Figures for what the question asks, in the evidence and in the candidates beyond it (kb.claims)."""
         if not self.settings.dated:
             return []
         from .disagree import asked, relevant_claims, source_filter
+        from .filters import check
         from .when import time_scope
         have, wide = {h.chunk_id for h in hits}, []
         # A question naming a source (按2023年的杂志) also searches that source; one naming a time, without
@@ -187,13 +190,13 @@ class KnowledgeBase:
         queries = [(question, filters)]
         if source:
             date_from, date_to, kind = source
-            queries.append((question, dataclasses.replace(filters or Filters(), date_from=date_from,
-                                                          date_to=date_to, kinds=(kind,) if kind else ())))
+            named = dataclasses.replace(filters, date_from=date_from, date_to=date_to, kinds=(kind,) if kind else ())
+            queries.append((question, check(named, self.catalog.documents())))
         stripped = asked(question).text.strip()
         if time_scope(question).mode != "none" and len(stripped) >= 4:
             queries.append((stripped, filters))
         for text, chosen in queries:
-            for h in self.search(text, top_k=self.settings.dated_candidates, filters=chosen):
+            for h in self.retriever.search(text, chosen, self.settings.dated_candidates, memo):
                 if h.chunk_id not in have:
                     have.add(h.chunk_id)
                     wide.append(h)
