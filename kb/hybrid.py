@@ -6,7 +6,7 @@ import dataclasses
 from typing import Callable
 
 from .model import Filters, Hit
-from .retrieve import fuse, fuse_scores, make_hits, normalise
+from .retrieve import fuse, fuse_lists, fuse_scores, make_hits, normalise
 from .stores import Stores
 from .text import TermWeights
 
@@ -29,22 +29,38 @@ class HybridRetriever:
 
     def search(self, question: str, filters: Filters, top_k: int | None = None,
                memo: dict | None = None) -> list[Hit]:
-        """The top_k passages for a checked question under checked filters (kb.filters.check).
+        """The top_k passages for a checked question under checked filters (kb.filters.check). A question of
+        several parts ranks the whole question's list fused with each part's (part_fusion), so every part's best
+        passage can reach the top, not only the part that dominates the whole question's words.
 
         memo: one answer's searches (the evidence, then the dated claims with a wider top-k) often repeat a
         text; the caller's dict keeps each ranked list for the length of that answer, cut to each top-k."""
         top_k = top_k or self.settings.top_k
         n = max(self.settings.candidates, top_k)
+        ranked = self._ranked(question, filters, n, memo)
+        queries = self.part_queries(question)
+        if len(queries) > 1 and self.settings.part_fusion:
+            ranked = fuse_lists([ranked] + [self._ranked(q, filters, n, memo) for q in queries],
+                                [self.settings.part_whole_weight] + [1.0] * len(queries), self.settings.part_rrf_k)
+        return ranked[:top_k]
+
+    def part_queries(self, question: str) -> list[str]:
+        """One query per part of the question; a later part carries the earlier parts' words (its subject)."""
+        from .answer.question import split_parts
+        parts = split_parts(question, self.settings.answer_max_parts)
+        return [" ".join(parts[:i + 1]) if i else parts[0] for i in range(len(parts))] if len(parts) > 1 else parts
+
+    def _ranked(self, question: str, filters: Filters, n: int, memo: dict | None) -> list[Hit]:
         key = (question, filters, n)
         if memo is not None and key in memo:
-            return memo[key][:top_k]
+            return memo[key]
         self._follow_other_writers()
         if self.stores.bm25.problem():
             self._heal()
         ranked = self._rank(question, filters, n)
         if memo is not None:
             memo[key] = ranked
-        return ranked[:top_k]
+        return ranked
 
     def _rank(self, question: str, filters: Filters, n: int) -> list[Hit]:
         """BM25 and dense candidates (n of each), fused, with the coverage bonus; best first."""
@@ -68,16 +84,15 @@ class HybridRetriever:
 
     def evidence(self, question: str, filters: Filters, memo: dict | None = None) -> list[Hit]:
         """The passages an answer is drawn from: the question's top passages and, for a question of several
-        parts, each part's own top passages (a later part with the earlier parts' subject words)."""
-        from .answer.question import split_parts
+        parts, each part's own top passages."""
         hits = self.search(question, filters, self.settings.top_k, memo)
-        parts = split_parts(question, self.settings.answer_max_parts)
-        if len(parts) < 2 or not self.settings.part_top_k:
+        queries = self.part_queries(question)
+        if len(queries) < 2 or not self.settings.part_top_k:
             return hits
+        n = max(self.settings.candidates, self.settings.top_k)
         seen = {h.chunk_id for h in hits}
-        for i, part in enumerate(parts):
-            subject = " ".join(parts[:i])
-            for h in self.search(f"{subject} {part}".strip(), filters, self.settings.part_top_k, memo):
+        for query in queries:
+            for h in self._ranked(query, filters, n, memo)[:self.settings.part_top_k]:
                 if h.chunk_id not in seen:
                     seen.add(h.chunk_id)
                     hits.append(dataclasses.replace(h, rank=len(hits) + 1))

@@ -6,6 +6,8 @@ coverage bonus can be added on the same scale. On the dev set "score" ranked bet
 """
 from __future__ import annotations
 
+import dataclasses
+
 from .model import Filters, Hit  # noqa: F401  (Filters re-exported: its home is kb.model)
 
 
@@ -30,6 +32,20 @@ def fuse_scores(ranked: dict[str, list[tuple[str, float]]], weights: dict[str, f
         for chunk_id, value in hits:
             fused[chunk_id] = fused.get(chunk_id, 0.0) + weights.get(name, 1.0) * (value - low) / span
     return fused
+
+
+def fuse_lists(lists: list[list[Hit]], weights: list[float], k: int) -> list[Hit]:
+    """Ranked lists of hits (the whole question's and its parts') fused by weighted reciprocal rank; each hit
+    keeps its own scores from the list that scored it highest, with its new rank."""
+    fused: dict[str, float] = {}
+    best: dict[str, Hit] = {}
+    for hits, weight in zip(lists, weights):
+        for rank, hit in enumerate(hits, start=1):
+            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + weight / (k + rank)
+            if hit.chunk_id not in best or hit.score > best[hit.chunk_id].score:
+                best[hit.chunk_id] = hit
+    order = sorted(fused, key=lambda cid: -fused[cid])
+    return [dataclasses.replace(best[cid], rank=i) for i, cid in enumerate(order, start=1)]
 
 
 def normalise(scores: dict[str, float]) -> dict[str, float]:

@@ -77,6 +77,13 @@ class Settings:
     dated_margin: float = 0.15
     # A question of several parts also retrieves for each part (its subject carried over), this many passages each.
     part_top_k: int = 3
+    # Its ranked list is also the whole question's list fused with the parts' by weighted reciprocal rank
+    # (weight part_whole_weight for the whole question, 1 for each part, constant part_rrf_k): without it a
+    # multi-part question's top 5 often holds the passages of one part only. Chosen on the tuning part
+    # (docs/quality.md, sixth session).
+    part_fusion: bool = True
+    part_whole_weight: float = 0.5
+    part_rrf_k: int = 2
 
     # Optional LLM answerer (an OpenAI-compatible /v1/chat/completions endpoint); empty URL = disabled.
     # Every sentence it writes is checked against the passages it cites; on_unverified: "flag" or "drop".

@@ -187,3 +187,16 @@ def test_a_lead_clause_gives_a_date_but_not_the_figure_asked_for(tokenizer):
 def test_question_without_chinese_gets_a_chinese_refusal(tokenizer):
     a = ask(tokenizer, "How much is the award for a new lab?", "The award for a new lab is 1 million yuan. 新建实验室奖励100万元。")
     assert not a.answered and a.text == NOT_FOUND and a.notes == ("请用中文提问",)
+
+
+def test_fused_lists_bring_each_lists_best_to_the_top():
+    from kb.retrieve import fuse_lists
+
+    def hits(*ids):
+        return [Hit(rank=i, chunk_id=c, text=c, score=1.0 - i / 10, doc_id="d", title="t", source="d", date="",
+                    article="") for i, c in enumerate(ids, start=1)]
+    whole, part1, part2 = hits("a", "b", "c", "d"), hits("a", "y"), hits("x", "z")
+    fused = fuse_lists([whole, part1, part2], [0.5, 1.0, 1.0], 2)
+    assert [h.chunk_id for h in fused][:2] == ["a", "x"]            # each part's best first
+    assert [h.rank for h in fused] == list(range(1, len(fused) + 1))
+    assert {h.chunk_id for h in fused} == {"a", "b", "c", "d", "x", "y", "z"}

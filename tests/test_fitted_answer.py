@@ -98,3 +98,35 @@ def test_dense_similarity_uses_the_sentence_vectors_and_is_missing_without_them(
     # without vectors the feature is missing (read as its training mean), not "dissimilar"
     assert np.isnan(dict(without.explain[0].top[0].features)["dense_similarity"])
     assert without.answered and "30万元" in without.text
+
+
+def test_a_part_asking_whether_the_sources_agree_is_no_question_of_its_own(tokenizer):
+    from kb.answer.question import analyse
+    q = analyse("示范园区的孵化器有多少家？春季刊和秋季刊的说法一样吗？", tokenizer, lambda t: 3.0, 0.5)
+    assert len(q.parts) == 1 and q.parts[0].compare
+    plain = analyse("示范园区的孵化器有多少家？其中国家级有几家？", tokenizer, lambda t: 3.0, 0.5)
+    assert len(plain.parts) == 2 and not any(p.compare for p in plain.parts)
+
+
+def test_a_comparison_quotes_each_article_and_says_whether_they_agree(tokenizer):
+    def hit_in(text, rank, article):
+        return Hit(rank=rank, chunk_id=f"c{rank}", text=text, score=1.0 / rank, doc_id=f"d{rank}.txt",
+                   title=f"期刊{rank}", source=f"d{rank}.txt", date="2022-06", article=article, dense_score=0.9)
+    hits = [hit_in("截至年底，示范园区共建成科技企业孵化器36家，在孵企业800余家。", 1, "春季刊报道"),
+            hit_in("示范园区现有科技企业孵化器41家，数量居全省前列。", 2, "秋季刊报道")]
+    a = extractive_answer("示范园区的科技企业孵化器有多少家？春季刊和秋季刊说法一样吗？", hits, tokenizer,
+                          lambda t: 3.0, threshold=0.0)
+    assert a.answered and "36家" in a.text and "41家" in a.text
+    assert a.text.startswith("各处说法不一样：《春季刊报道》一文：") and "《秋季刊报道》一文：" in a.text
+    assert [c.n for c in a.citations] == [1, 2]
+
+
+def test_agreement_compares_the_figure_of_the_kind_asked():
+    from kb.answer.kinds import kind_of
+    from kb.answer.reader import _agreement
+
+    class P:
+        kind = kind_of("资助多少钱？")
+    assert _agreement(P, ["2021年资助50万元。", "当年资助50万元，覆盖3家。"]) == "各处说法一致："
+    assert _agreement(P, ["资助50万元。", "资助80万元。"]) == "各处说法不一样："
+    assert _agreement(P, ["资助50万元。", "另有资助。"]) == "各处说法："

@@ -1,6 +1,7 @@
 """Question analysis: the parts of a question, what each asks for, its subject terms and qualifiers."""
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -13,6 +14,10 @@ _QUESTION_WORD = re.compile(r"什么|哪|多少|几|谁|怎么|怎样|如何|吗
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 RELATIVE_YEAR = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
 CJK = re.compile(r"[\u4e00-\u9fff]")      # answers are Chinese sentences
+# A later part that asks whether the sources agree (…两篇文章说法一样吗？ / 改革汇编和杂志分别怎么说？) asks
+# no new fact: it asks for the earlier part's fact from each source that gives it.
+_COMPARE = re.compile(r"(?:一样|一致|相同)(?:吗|不)|是否(?:一致|相同)|有没有(?:出入|不同)|分别(?:怎么|如何)?说"
+                      r"|各(?:自)?(?:怎么|如何)?说|怎么说的|说法")
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class Part:
     rare: tuple[str, ...]       # words of the part that name one thing (IDF ≥ RARE_IDF)
     subject: TermWeights | None  # an earlier part's words: a later part often omits its subject
     slot: TermWeights           # the words beside the question word (占地[多少]亩 → 占地 亩)
+    compare: bool = False       # a later part asks whether the sources agree: answer from each source
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,9 @@ def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Q
 
     parts: list[Part] = []
     for text in split_parts(question, max_parts):
+        if parts and _COMPARE.search(text):
+            parts[-1] = dataclasses.replace(parts[-1], compare=True)
+            continue
         terms = tokenizer.query_terms(text)
         head = [w for w in tokenizer.words(" ".join(tokenizer.answer_head(text))) if not _QUESTION_WORD.search(w)]
         rare = tuple(t for t in terms if len(t) > 1 and idf(t) >= RARE_IDF and not t.isdigit())

@@ -3,6 +3,7 @@ highest, given when its probability clears the calibrated threshold; otherwise t
 named reason. The answer quotes the passages verbatim with numbered citations."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -107,10 +108,49 @@ def _passes(x, min_support: float) -> bool:
     return not x[_YEAR_MISSING] and not x[_KIND_MISSING] and x[_SUPPORT] >= min_support
 
 
+def _other_sources(scored: list[Scored], best: Scored, hits: list[Hit], scorer: Scorer, threshold: float,
+                   min_support: float, limit: int = 2) -> list[Candidate]:
+    """For a part that asks whether the sources agree: the best quote of each other article, where it passes
+    the same gates and threshold as the part's own answer."""
+    def where(s: Scored) -> tuple[str, str]:
+        return hits[s.cand.hit_index].doc_id, hits[s.cand.hit_index].article
+
+    seen, out = {where(best)}, []
+    for s in scored:
+        if len(out) == limit:
+            break
+        if where(s) in seen or not _passes(s.x, min_support):
+            continue
+        seen.add(where(s))          # each article offers its best quote only
+        if scorer.answerable(s.x, s.p) >= threshold:
+            out.append(s.cand)
+    return out
+
+
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _agreement(part: Part, quotes: list[str]) -> str:
+    """The reply to “do the sources agree?”: the first figure of the kind asked in each quote, compared."""
+    if part.kind.evidence is None:
+        return "各处说法："
+    figures = []
+    for quote in quotes:
+        m = part.kind.evidence.search(quote)
+        figures.append(_FIGURE.findall(quote[max(m.start() - 12, 0):m.end()])[-1:] if m else [])
+    if any(not f for f in figures):
+        return "各处说法："
+    return "各处说法一致：" if len({f[0] for f in figures}) == 1 else "各处说法不一样："
+
+
+def _where(hit: Hit) -> str:
+    return f"《{hit.article or hit.title}》一文"
+
+
 def compose(q: Question, per_part: list[list[Scored]], hits: list[Hit], scorer: Scorer, threshold: float,
             explain_top: int = 3, min_support: float = 0.35) -> Answer:
     """The answer from the scored candidates: each part's best quote when the part is judged answerable."""
-    chosen: list[Candidate] = []
+    chosen: list[tuple[Candidate, str]] = []     # a quote, and the source label a comparison gives it
     explains, confidence = [], []
     for part, scored in zip(q.parts, per_part):
         # A quote that fails a named refusal reason is never given (the next best quote that passes may be).
@@ -128,23 +168,28 @@ def compose(q: Question, per_part: list[list[Scored]], hits: list[Hit], scorer: 
         if not ok:
             continue
         confidence.append(p)
-        merged = next(((i, u) for i, c in enumerate(chosen) if (u := _union(c, best.cand, hits, 300)) is not None),
-                      None)
-        if merged:
-            chosen[merged[0]] = merged[1]
-        else:
-            chosen.append(best.cand)
+        picks = [best.cand] + (_other_sources(scored, best, hits, scorer, threshold, min_support)
+                               if part.compare else [])
+        lead = _agreement(part, [c.text for c in picks]) if len(picks) > 1 else ""
+        for k, pick in enumerate(picks):
+            label = ((lead if k == 0 else "") + f"{_where(hits[pick.hit_index])}：") if lead else ""
+            merged = next(((i, u) for i, (c, _) in enumerate(chosen)
+                           if (u := _union(c, pick, hits, 300)) is not None), None)
+            if merged:
+                chosen[merged[0]] = (merged[1], chosen[merged[0]][1])
+            else:
+                chosen.append((pick, label))
     if not chosen:
         return Answer(q.text, NOT_FOUND, False, related=tuple(hits[:3]), explain=tuple(explains),
                       notes=tuple(e.reason for e in explains if e.reason)[:1])
     numbers: dict[int, int] = {}
     spans: dict[int, list[tuple[int, int]]] = {}
     pieces = []
-    for c in chosen:
+    for c, label in chosen:
         n = numbers.setdefault(c.hit_index, len(numbers) + 1)
         spans.setdefault(c.hit_index, []).append((c.start, c.end))
         quote = hits[c.hit_index].text[c.start:c.end].strip().rstrip("，,：:；;。").replace("\n", " ")
-        pieces.append(f"{quote}[{n}]")
+        pieces.append(f"{label}{quote}[{n}]")
     cites = tuple(Citation(numbers[i], hits[i], "……".join(hits[i].text[a:b].strip() for a, b in s), tuple(s))
                   for i, s in sorted(spans.items(), key=lambda kv: numbers[kv[0]]))
     notes = tuple(f"资料中未找到：{e.part}（{e.reason}）" for e in explains if not e.answered)
