@@ -28,17 +28,17 @@ class HybridRetriever:
             self.stores.seen_version = version
 
     def search(self, question: str, filters: Filters, top_k: int | None = None,
-               memo: dict | None = None) -> list[Hit]:
+               memo: dict | None = None, by_parts: bool = True) -> list[Hit]:
         """The top_k passages for a checked question under checked filters (kb.filters.check). A question of
-        several parts ranks the whole question's list fused with each part's (part_fusion), so every part's best
-        passage can reach the top, not only the part that dominates the whole question's words.
+        several parts ranks the whole question's list fused with each part's (part_fusion, unless by_parts is
+        false), so every part's best passage can reach the top, not only the part that dominates its words.
 
         memo: one answer's searches (the evidence, then the dated claims with a wider top-k) often repeat a
         text; the caller's dict keeps each ranked list for the length of that answer, cut to each top-k."""
         top_k = top_k or self.settings.top_k
         n = max(self.settings.candidates, top_k)
         ranked = self._ranked(question, filters, n, memo)
-        queries = self.part_queries(question)
+        queries = self.part_queries(question) if by_parts else []
         if len(queries) > 1 and self.settings.part_fusion:
             ranked = fuse_lists([ranked] + [self._ranked(q, filters, n, memo) for q in queries],
                                 [self.settings.part_whole_weight] + [1.0] * len(queries), self.settings.part_rrf_k)

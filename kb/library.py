@@ -196,7 +196,8 @@ class KnowledgeBase:
         if time_scope(question).mode != "none" and len(stripped) >= 4:
             queries.append((stripped, filters))
         for text, chosen in queries:
-            for h in self.retriever.search(text, chosen, self.settings.dated_candidates, memo):
+            # by_parts=False: a wide list of candidates, no per-part searches (the evidence has them)
+            for h in self.retriever.search(text, chosen, self.settings.dated_candidates, memo, by_parts=False):
                 if h.chunk_id not in have:
                     have.add(h.chunk_id)
                     wide.append(h)
