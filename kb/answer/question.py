@@ -14,7 +14,7 @@ _QUESTION_WORD = re.compile(r"什么|哪|多少|几|谁|怎么|怎样|如何|吗
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 RELATIVE_YEAR = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
 CJK = re.compile(r"[\u4e00-\u9fff]")      # answers are Chinese sentences
-# A later part that asks whether the sources agree (…两篇文章说法一样吗？ / 改革汇编和杂志分别怎么说？) asks
+# A later part that asks whether the sources agree (春季刊和秋季刊的数字一致吗？ / 两份材料各怎么说？) asks
 # no new fact: it asks for the earlier part's fact from each source that gives it.
 _COMPARE = re.compile(r"(?:一样|一致|相同)(?:吗|不)|是否(?:一致|相同)|有没有(?:出入|不同)|分别(?:怎么|如何)?说"
                       r"|各(?:自)?(?:怎么|如何)?说|怎么说的|说法")
