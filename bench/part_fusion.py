@@ -50,7 +50,7 @@ def main() -> None:
         queries = kb.retriever.part_queries(item["question"])
         if not item["evidence"] or len(queries) < 2:
             continue
-        ranked = [kb.retriever._ranked(q, Filters(), 40, None) for q in [item["question"], *queries]]
+        ranked = [kb.retriever._ranked(q, Filters(), kb.retriever._depth(kb.settings.top_k), None) for q in [item["question"], *queries]]
         rows.append((item, ranked[0], ranked[1:]))
     print(f"| scheme ({len(rows)} questions of several parts) | " + " | ".join(f"{p} recall@5 / MRR" for p in PARTS)
           + " |\n|---|" + "---|" * len(PARTS))

@@ -36,7 +36,7 @@ class HybridRetriever:
         memo: one answer's searches (the evidence, then the dated claims with a wider top-k) often repeat a
         text; the caller's dict keeps each ranked list for the length of that answer, cut to each top-k."""
         top_k = top_k or self.settings.top_k
-        n = max(self.settings.candidates, top_k)
+        n = self._depth(top_k)
         ranked = self._ranked(question, filters, n, memo)
         queries = self.part_queries(question) if by_parts else []
         if len(queries) > 1 and self.settings.part_fusion:
@@ -48,7 +48,11 @@ class HybridRetriever:
         """One query per part of the question; a later part carries the earlier parts' words (its subject)."""
         from .answer.question import split_parts
         parts = split_parts(question, self.settings.answer_max_parts)
-        return [" ".join(parts[:i + 1]) if i else parts[0] for i in range(len(parts))] if len(parts) > 1 else parts
+        return [" ".join(parts[:i + 1]) for i in range(len(parts))]
+
+    def _depth(self, top_k: int) -> int:
+        """How many candidates each retriever gives a ranking (one depth, so the memo's lists are shared)."""
+        return max(self.settings.candidates, top_k)
 
     def _ranked(self, question: str, filters: Filters, n: int, memo: dict | None) -> list[Hit]:
         key = (question, filters, n)
@@ -89,7 +93,7 @@ class HybridRetriever:
         queries = self.part_queries(question)
         if len(queries) < 2 or not self.settings.part_top_k:
             return hits
-        n = max(self.settings.candidates, self.settings.top_k)
+        n = self._depth(self.settings.top_k)
         seen = {h.chunk_id for h in hits}
         for query in queries:
             for h in self._ranked(query, filters, n, memo)[:self.settings.part_top_k]:

@@ -37,13 +37,12 @@ def fuse_scores(ranked: dict[str, list[tuple[str, float]]], weights: dict[str, f
 def fuse_lists(lists: list[list[Hit]], weights: list[float], k: int) -> list[Hit]:
     """Ranked lists of hits (the whole question's and its parts') fused by weighted reciprocal rank; each hit
     keeps its own scores from the list that scored it highest, with its new rank."""
-    fused: dict[str, float] = {}
+    fused = fuse({str(i): [(h.chunk_id, h.score) for h in hits] for i, hits in enumerate(lists)},
+                 {str(i): w for i, w in enumerate(weights)}, k)
     best: dict[str, Hit] = {}
-    for hits, weight in zip(lists, weights):
-        for rank, hit in enumerate(hits, start=1):
-            fused[hit.chunk_id] = fused.get(hit.chunk_id, 0.0) + weight / (k + rank)
-            if hit.chunk_id not in best or hit.score > best[hit.chunk_id].score:
-                best[hit.chunk_id] = hit
+    for hit in (h for hits in lists for h in hits):
+        if hit.chunk_id not in best or hit.score > best[hit.chunk_id].score:
+            best[hit.chunk_id] = hit
     order = sorted(fused, key=lambda cid: -fused[cid])
     return [dataclasses.replace(best[cid], rank=i) for i, cid in enumerate(order, start=1)]
 

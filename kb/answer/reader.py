@@ -137,6 +137,7 @@ def _agreement(part: Part, quotes: list[str]) -> str:
     figures = []
     for quote in quotes:
         m = part.kind.evidence.search(quote)
+        # The kind's pattern matches from a number's last digit (50万元 → 0万元): read the whole number before it.
         figures.append(_FIGURE.findall(quote[max(m.start() - 12, 0):m.end()])[-1:] if m else [])
     if any(not f for f in figures):
         return "各处说法："
