@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.dataset import load  # noqa: E402
 from bench.judge import answer_correct, covers  # noqa: E402
-from kb.answer.features import NAMES  # noqa: E402
+from kb.answer.features import NAMES, REFUSAL_ONLY  # noqa: E402
 from kb.answer.reader import Scored, compose, score_parts  # noqa: E402
 from kb.answer.scorer import MODEL_FILE, REFUSAL_NAMES, Linear, Scorer  # noqa: E402
 from kb.library import KnowledgeBase  # noqa: E402
@@ -253,11 +253,20 @@ def main() -> None:
     x, y, groups, questions = candidate_rows(asked, args.labels == "minimal")
     print(f"{len(items)} tuning questions, {len(x)} candidates, {int(y.sum())} positive")
 
+    # The refusal-only features (why a part cannot be answered) are left out of the candidate model: their
+    # coefficients there are 0, so they decide whether to answer, not which quote.
+    ranked = np.array([n not in REFUSAL_ONLY for n in NAMES])
+
     def fit_candidate(rows):
+        xr = x[rows][:, ranked]
         if args.ranker:
-            mean, scale, coef, intercept = fit_ranker(x[rows], y[rows], groups[rows], args.c)
-            return Linear(NAMES, tuple(mean), tuple(scale), tuple(coef), intercept)
-        return linear(NAMES, x[rows], y[rows], args.c)
+            mean, scale, coef, intercept = fit_ranker(xr, y[rows], groups[rows], args.c)
+        else:
+            mean, scale, coef, intercept = fit_logistic(xr, y[rows], args.c)
+        full = [np.zeros(len(NAMES)), np.ones(len(NAMES)), np.zeros(len(NAMES))]
+        for arr, part in zip(full, (mean, scale, coef)):
+            arr[ranked] = part
+        return Linear(NAMES, *(tuple(a) for a in full), float(intercept))
 
     # Cross-fitting: each question's candidates are scored by a model fit on the other folds, so the refusal
     # model and the threshold see the candidate scores that unseen questions get, not optimistic in-sample ones.

@@ -130,3 +130,58 @@ def test_agreement_compares_the_figure_of_the_kind_asked():
     assert _agreement(P, ["2021年资助50万元。", "当年资助50万元，覆盖3家。"]) == "各处说法一致："
     assert _agreement(P, ["资助50万元。", "资助80万元。"]) == "各处说法不一样："
     assert _agreement(P, ["资助50万元。", "另有资助。"]) == "各处说法："
+
+
+@pytest.mark.parametrize("asked, quoted, n", [
+    ("开发区的招商处处长是谁？", "开发区招商处副处长王某介绍", 0),        # 处长 is not in the role table
+    ("研究中心的主任是谁？", "研究中心副主任张某表示", 1),
+    ("研究中心的主任是谁？", "研究中心主任张某、副主任李某出席", 0),
+    ("全市有多少家省级孵化器？", "全市共有国家级孵化器12家", 1),
+    ("全市有多少家省级孵化器？", "全市共有省级孵化器30家，其中国家级12家", 0),
+    ("第三批试点名单里有几家企业？", "首批试点名单共有8家企业", 1),
+    ("第三批试点名单里有几家企业？", "第3批试点名单共有8家企业", 0),
+    ("园区上半年产值多少？", "园区全年产值达100亿元", 1),
+    ("天宁区的孵化器有几家？", "钟楼区拥有孵化器5家", 1),
+    ("武进国家高新区有多少家企业？", "武进区有企业8000家", 1),   # the longer name is not read as the district
+    ("武进国家高新区有多少家企业？", "武进高新区有企业3000家", 0),
+])
+def test_qualifier_clashes(asked, quoted, n):
+    from kb.answer.qualifiers import clashes
+    assert clashes(asked, quoted) == n
+
+
+def test_ordinals_read_chinese_and_arabic_numerals():
+    from kb.answer.qualifiers import ordinals
+    assert ordinals("第二十一届大会、首批名单、第3期、第十轮") == {(21, "届"), (1, "批"), (3, "期"), (10, "轮")}
+
+
+def test_refusal_features_of_a_near_miss(tokenizer):
+    # The passage names the subject of the question but gives another year's figure, stated in the quote.
+    a = ask(tokenizer, "2019年示范区的专利授权量是多少件？",
+            "示范区2019年启动专利导航工程。2020年，示范区专利授权量达到3200件。")
+    top = [dict(q.features) for q in a.explain[0].top]
+    with_figure = next(t for t in top if t["year_other_in_quote"] == 1.0)
+    assert with_figure["figure_near_slot"] > 0      # 授权量 … 3200件: the figure sits by the slot words
+    assert all(t["qualifier_clash"] == 0.0 for t in top)
+
+
+def test_a_quote_restating_the_questions_own_figure(tokenizer):
+    from kb.answer.features import stated_figures_only
+    from kb.answer.candidates import Candidate
+    from kb.answer.question import analyse
+    q = analyse("那12家孵化器里，有几家是国家级？", tokenizer, lambda t: 3.0, 0.5)
+    part = q.parts[0]
+    restated = Candidate(0, 0, 10, "全市共有孵化器12家。", "全市共有孵化器12家。", 1, False, True)
+    answered = Candidate(0, 0, 10, "其中国家级孵化器5家。", "其中国家级孵化器5家。", 1, False, True)
+    assert stated_figures_only(part, restated, None) == 1.0
+    assert stated_figures_only(part, answered, None) == 0.0
+
+
+def test_a_quote_of_another_level_is_refused_with_its_reason(tokenizer):
+    a = ask(tokenizer, "新区的区级孵化器有几家？", "新区共有市级孵化器15家，服务企业300余家。")
+    top = dict(a.explain[0].top[0].features)
+    assert top["qualifier_clash"] > 0 and top["qualifier_clash_passage"] > 0
+    if not a.answered:                                 # the fitted weights decide; a refusal says why
+        assert a.explain[0].reason
+    else:
+        assert "15家" in a.text

@@ -14,6 +14,7 @@ from ingest.chunking import split_sentences
 
 from ..retrieve import Hit
 from .candidates import Candidate
+from .qualifiers import clashes
 from .question import RELATIVE_YEAR, YEAR, Part, Question
 
 _ANAPHORA = re.compile(r"^[■\s]*(?:现场|会上|会议上|会议期间|活动中|活动现场|其中|此次|期间|同时|对此|为此|此外)[，,]")
@@ -144,6 +145,52 @@ def head_absent_passage(part, cand, env) -> float:
     return float(bool(part.head.terms) and part.head.coverage(cand.context) == 0)
 
 
+def year_other_in_quote(part, cand, env) -> float:
+    """The quote dates itself to another year than the one asked (its passage may still name the asked year)."""
+    named = set(YEAR.findall(cand.text))
+    return float(bool(part.years and named) and not part.years & named)
+
+
+_FIGURES = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _figures(text: str) -> set[str]:
+    return {f for f in _FIGURES.findall(text) if not YEAR.fullmatch(f)}
+
+
+def stated_figures_only(part, cand, env) -> float:
+    """Every figure of the quote is one the question itself states (那9家…里，有多少…): the quote restates the
+    premise, not the fact asked."""
+    asked = _figures(part.text)
+    quoted = _figures(cand.text)
+    return float(bool(asked and quoted) and quoted <= asked)
+
+
+def _spots(words: list[str], aliases, text: str) -> list[int]:
+    out = []
+    for w in words:
+        for s in (w, *aliases.get(w, ())):
+            i = text.find(s)
+            while i >= 0:
+                out.append(i)
+                i = text.find(s, i + 1)
+    return out
+
+
+def figure_near_slot(part, cand, env) -> float:
+    """How close the quote's fact of the kind asked sits to the words naming what is asked (占地 … 亩,
+    成立于 … 年): a figure far from them is usually another measure of the same subject."""
+    evidence = part.kind.evidence
+    if evidence is None:
+        return 0.0
+    text = cand.text.lower()
+    figures = [m.start() for m in evidence.finditer(text)]
+    spots = _spots([*part.slot.terms, *part.head.terms], part.terms.aliases, text)
+    if not figures or not spots:
+        return 0.0
+    return 1.0 / (1.0 + min(abs(f - s) for f in figures for s in spots) / 10)
+
+
 FEATURES: tuple[tuple[str, Callable[[Part, Candidate, Env], float]], ...] = (
     ("part_coverage", lambda p, c, e: p.terms.coverage(c.text)),
     ("focus_coverage", lambda p, c, e: p.focus.coverage(c.text)),
@@ -160,6 +207,11 @@ FEATURES: tuple[tuple[str, Callable[[Part, Candidate, Env], float]], ...] = (
     ("kind_missing", kind_missing),
     ("year_missing", year_missing),
     ("year_in_quote", year_in_quote),
+    ("year_other_in_quote", year_other_in_quote),
+    ("qualifier_clash", lambda p, c, e: min(clashes(e.question.text, c.text), 2) / 2),
+    ("qualifier_clash_passage", per_passage(lambda p, c, e: min(clashes(e.question.text, c.context), 2) / 2)),
+    ("stated_figures_only", stated_figures_only),
+    ("figure_near_slot", figure_near_slot),
     ("rare_absent_passage", rare_absent_passage),
     ("rare_absent_quote", rare_absent_quote),
     ("unseen_share", per_passage(lambda p, c, e: sum(w for t, w in p.terms.weights.items()
@@ -184,6 +236,9 @@ FEATURES: tuple[tuple[str, Callable[[Part, Candidate, Env], float]], ...] = (
 # Each of these also as its distance to the part's best candidate: how a quote stands among the others.
 RELATIVE = ("part_coverage", "focus_coverage", "head_coverage", "fused_score", "kind_held", "dense_similarity",
             "slot_coverage")
+# Features that say why a part cannot be answered, not which quote answers it: only the refusal model weighs them.
+REFUSAL_ONLY = ("year_other_in_quote", "qualifier_clash", "qualifier_clash_passage", "stated_figures_only",
+                "figure_near_slot")
 NAMES = tuple(name for name, _ in FEATURES) + tuple(f"{n}_gap" for n in RELATIVE)
 _RELATIVE_AT = tuple(NAMES.index(n) for n in RELATIVE)
 

@@ -13,7 +13,7 @@ from ..model import NOT_FOUND, Answer, Citation, PartExplain, ScoredQuote
 from ..retrieve import Hit
 from .candidates import Candidate, candidates
 from .features import NAMES, Env, sentence_spans, vectors, years_of
-from .question import Part, Question, analyse
+from .question import YEAR, Part, Question, analyse
 from .scorer import Scorer, load
 
 
@@ -66,6 +66,10 @@ def _reason(part: Part, best: Scored | None, hits: list[Hit]) -> str:
     if f["year_missing"]:
         have = sorted(years_of(c, hits[c.hit_index]))
         return f"资料中没有{'、'.join(sorted(part.years))}年的相关内容" + (f"（找到的是{'、'.join(have[-3:])}年）" if have else "")
+    if f["year_other_in_quote"]:
+        return f"找到的句子说的是{'、'.join(sorted(set(YEAR.findall(c.text))))}年，不是所问的{'、'.join(sorted(part.years))}年"
+    if f["qualifier_clash"]:
+        return "找到的句子说的是另一级别、批次、时段、职务或地区，与所问不符"
     if f["rare_absent_passage"]:
         absent = [w for w in part.rare if not part.terms.present(w, c.context)]
         return f"资料未提及“{'、'.join(absent)}”"

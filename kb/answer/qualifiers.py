@@ -1,0 +1,69 @@
+"""Qualifiers that exclude one another: a question that names one member of a family (省级, 第二批, 上半年,
+武进区) is not answered by a quote that names another member and not it. One table; how much a clash counts is
+fit from the tuning questions (features.qualifier_clash), not set here.
+"""
+from __future__ import annotations
+
+import re
+
+# Each family: its members, each with the spellings that name it (longest first within a family, so that 武进国家
+# 高新区 is not read as 武进区). A spelling is matched as a substring after longer spellings are blanked out.
+FAMILIES: tuple[tuple[tuple[str, ...], ...], ...] = (
+    # administrative level
+    (("国家级",), ("省级",), ("市级",), ("区级", "区（县）级"), ("县级",)),
+    # part of a year
+    (("上半年",), ("下半年",), ("一季度", "第一季度"), ("二季度", "第二季度"), ("三季度", "第三季度"),
+     ("前三季度",), ("四季度", "第四季度"), ("全年",)),
+    # year, relative to the document's
+    (("今年",), ("去年", "上年"), ("前年",), ("明年",)),
+    # the city and its districts (the corpus's own places)
+    (("武进国家高新区", "武进高新区", "武高新"), ("常州高新区", "常高新", "新北区"), ("常州经开区", "经开区"),
+     ("武进区",), ("天宁区",), ("钟楼区",), ("金坛区",), ("溧阳市",), ("常州市", "市科技局")),
+)
+# An ordinal of a series: 第二批 / 首届 / 第3期 → (number, what is counted)
+_ORDINAL = re.compile(r"(?:第\s*([一二三四五六七八九十\d]+)|(首))\s*(批|届|期|轮|次|季)")
+_NUMERAL = {c: i for i, c in enumerate("零一二三四五六七八九十", start=0)}
+# A role asked for (局长, 主任 …) quoted only as its deputy (副局长) is another person.
+_ROLE = re.compile(r"(?<!副)(董事长|总经理|经理|局长|院长|所长|主任|书记|校长|主席|理事长|会长|秘书长|行长|总裁|部长|区长|市长)")
+
+
+def _members(family, text: str) -> set[int]:
+    spellings = sorted(((s, i) for i, m in enumerate(family) for s in m), key=lambda si: -len(si[0]))
+    found = set()
+    for s, i in spellings:
+        if s in text:
+            found.add(i)
+            text = text.replace(s, "\x00")
+    return found
+
+
+def _number(token: str) -> int:
+    if token.isdigit():
+        return int(token)
+    if token == "十":
+        return 10
+    if "十" in token:
+        tens, _, ones = token.partition("十")
+        return _NUMERAL.get(tens, 1) * 10 + _NUMERAL.get(ones, 0)
+    return _NUMERAL.get(token, -1)
+
+
+def ordinals(text: str) -> set[tuple[int, str]]:
+    return {(1 if first else _number(n), unit) for n, first, unit in _ORDINAL.findall(text)}
+
+
+def clashes(asked: str, quoted: str) -> int:
+    """How many of the asked text's qualifiers the quote contradicts: it names another member of the family (or
+    another ordinal of the same series, or the deputy of the role) and not the asked one."""
+    n = 0
+    for family in FAMILIES:
+        want = _members(family, asked)
+        have = _members(family, quoted)
+        n += bool(want and have and not want & have)
+    want_ord, have_ord = ordinals(asked), ordinals(quoted)
+    for number, unit in want_ord:
+        others = {k for k, u in have_ord if u == unit}
+        n += bool(others and number not in others)
+    for role in set(_ROLE.findall(asked)):
+        n += role in quoted and not re.search(f"(?<!副){role}", quoted)
+    return n
