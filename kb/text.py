@@ -18,6 +18,12 @@ STOPWORDS = frozenset("""
 具体 指 说 里 里面 那个 这个 一个 一下 大概 大约 主要 分别 现在 目前 当初 最后 一共 总共 能 会 可以 要 需要 什么时候
 """.split())
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+# A dot between digits written as a middle dot (5·18展洽会, 5・18) is the same as a full stop (5.18): one word.
+_DIGIT_DOT = re.compile(r"(?<=\d)[·•・‧．](?=\d)")
+
+
+def fold_separators(text: str) -> str:
+    return _DIGIT_DOT.sub(".", text)
 # A question word with its unit (哪一届, 哪天, 几个, 第几): jieba splits 天/一届/一年 off as content words that
 # then match 天下 / 第二十一届.
 _QUESTION_PHRASE = re.compile(r"哪一?[天年届个位家所项种类条次批期座]|几[天年届个位家所项种类条次批期号月点座]|第几|多少[个位家项种类条次批期]")
@@ -94,7 +100,7 @@ class Tokenizer:
         """Search-mode jieba words (long words and their parts), lower-cased, no punctuation."""
         if not self._ready:
             self._init()
-        return [w.lower() for w in self._jieba.cut_for_search(text) if w.strip() and not _PUNCT.match(w)]
+        return [w.lower() for w in self._jieba.cut_for_search(fold_separators(text)) if w.strip() and not _PUNCT.match(w)]
 
     def tokenize(self, text: str) -> list[str]:
         """Tokens for indexing passages."""
@@ -237,10 +243,11 @@ class TermWeights:
         return list(self.weights)
 
     def present(self, term: str, text: str) -> bool:
+        text = fold_separators(text)
         return term in text or any(a in text for a in self.aliases.get(term, ()))
 
     def matched_weight(self, text: str) -> float:
-        text = text.lower()
+        text = fold_separators(text.lower())
         total = 0.0
         for t, w in self.weights.items():
             if self.present(t, text):

@@ -200,3 +200,12 @@ def test_fused_lists_bring_each_lists_best_to_the_top():
     assert [h.chunk_id for h in fused][:2] == ["a", "x"]            # each part's best first
     assert [h.rank for h in fused] == list(range(1, len(fused) + 1))
     assert {h.chunk_id for h in fused} == {"a", "b", "c", "d", "x", "y", "z"}
+
+
+def test_a_middle_dot_between_digits_is_a_full_stop(tokenizer):
+    from kb.text import TermWeights
+    # a date-named event written both ways is one word, in passages and in questions
+    assert "5.18" in tokenizer.words("连续举办“5·18”展洽会") and "5.18" in tokenizer.words("5.18展洽会")
+    assert tokenizer.words("常州·武进") == ["常州", "武进"]      # between words it stays a separator
+    weights = TermWeights(["5.18", "展洽"], lambda t: 3.0, {})
+    assert weights.coverage("第十五届“5・18”展洽会") == 1.0
