@@ -185,3 +185,18 @@ def test_a_quote_of_another_level_is_refused_with_its_reason(tokenizer):
         assert a.explain[0].reason
     else:
         assert "15家" in a.text
+
+
+@pytest.mark.parametrize("question, chinese", [
+    ("园区的GDP是多少？", True), ("XYZ Tech 2021年营收多少？", True),
+    ("What was the revenue of 某某科技 in 2021?", False), ("Which lab did 王某 found?", False),
+    ("How many firms are there?", False),
+])
+def test_a_question_written_in_english_around_a_chinese_name_is_not_chinese(question, chinese):
+    from kb.answer.question import is_chinese
+    assert is_chinese(question) is chinese
+
+
+def test_english_question_around_a_chinese_name_gets_a_chinese_refusal(tokenizer):
+    a = ask(tokenizer, "What is the budget of 测试实验室?", "THE BUDGET OF 测试实验室 IS LARGE. 测试实验室预算为300万元。")
+    assert not a.answered and a.explain[0].reason == "请用中文提问"

@@ -14,6 +14,14 @@ _QUESTION_WORD = re.compile(r"什么|哪|多少|几|谁|怎么|怎样|如何|吗
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 RELATIVE_YEAR = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
 CJK = re.compile(r"[\u4e00-\u9fff]")      # answers are Chinese sentences
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def is_chinese(question: str) -> bool:
+    """A question in Chinese, English words allowed (GDP是多少？); one written in English around a Chinese name
+    (What was 某公司's profit?) is not: its English words match English captions, not Chinese sentences."""
+    cjk = len(CJK.findall(question))
+    return cjk > 0 and 2 * cjk >= len(_LATIN.findall(question))
 # A later part that asks whether the sources agree (春季刊和秋季刊的数字一致吗？ / 两份材料各怎么说？) asks
 # no new fact: it asks for the earlier part's fact from each source that gives it.
 _COMPARE = re.compile(r"(?:一样|一致|相同)(?:吗|不)|是否(?:一致|相同)|有没有(?:出入|不同)|分别(?:怎么|如何)?说"
@@ -70,4 +78,4 @@ def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Q
                           weights(head), frozenset(YEAR.findall(text)), rare, weights(carried) if carried else None,
                           weights(tokenizer.slot(text), soft)))
     return Question(question, tuple(parts), weights(tokenizer.query_terms(question), soft),
-                    bool(CJK.search(question)))
+                    is_chinese(question))

@@ -20,7 +20,7 @@ from ingest.chunking import split_sentences
 from ..model import NOT_FOUND, Answer, Citation
 from ..retrieve import Hit
 from ..text import TermWeights
-from .question import CJK
+from .question import is_chinese
 NUMERIC_Q = re.compile(r"多少|几|多大|多高|多长|多久|比例|占比|金额|数量|规模|哪年|哪一年|何时|什么时候|什么时间|哪天|日期|排名|第几|名次|最高|最低")
 LIST_Q = re.compile(r"哪些|哪几|哪[“\"「]?[一二三四五六七八九十两\d]+|包括|有什么|分别|几类|几项")
 RARE_IDF = 5.0          # a word in a handful of passages: names one thing, not a kind of thing
@@ -310,7 +310,7 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, min_covera
                       soft: float = 0.0) -> Answer:
     if not hits:
         return Answer(question, NOT_FOUND, False)
-    if not CJK.search(question):      # the passages are Chinese: an English question would match a caption
+    if not is_chinese(question):      # the passages are Chinese: an English question would match a caption
         return Answer(question, NOT_FOUND, False, related=tuple(hits[:3]), notes=("请用中文提问",))
     whole = TermWeights(tokenizer.query_terms(question), idf, tokenizer.aliases, soft)
     segments = [_segment(s, tokenizer, idf, soft) for s in question_segments(question)[:max_sentences]]
