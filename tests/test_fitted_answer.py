@@ -182,9 +182,16 @@ def test_a_quote_of_another_level_is_refused_with_its_reason(tokenizer):
     top = dict(a.explain[0].top[0].features)
     assert top["qualifier_clash"] > 0 and top["qualifier_clash_passage"] > 0
     if not a.answered:                                 # the fitted weights decide; a refusal says why
-        assert a.explain[0].reason
+        assert "市级" in a.explain[0].reason and "区级" in a.explain[0].reason
     else:
         assert "15家" in a.text
+
+
+def test_conflicts_name_what_was_asked_and_what_was_found():
+    from kb.answer.qualifiers import conflicts
+    assert conflicts("高新区的区级孵化器有几家？", "高新区有市级孵化器5家") == [("区级", "市级")]
+    assert conflicts("第三届论坛在哪举办？", "首届论坛在园区举办") == [("第3届", "第1届")]
+    assert conflicts("协会的会长是谁？", "协会副会长刘某致辞") == [("会长", "副会长")]
 
 
 @pytest.mark.parametrize("question, chinese", [

@@ -27,12 +27,13 @@ _NUMERAL = {c: i for i, c in enumerate("零一二三四五六七八九十", star
 _ROLE = re.compile(r"(?<!副)(董事长|总经理|经理|局长|院长|所长|主任|书记|校长|主席|理事长|会长|秘书长|行长|总裁|部长|区长|市长)")
 
 
-def _members(family, text: str) -> set[int]:
+def _members(family, text: str) -> dict[int, str]:
+    """The members of the family the text names, each with the spelling found."""
     spellings = sorted(((s, i) for i, m in enumerate(family) for s in m), key=lambda si: -len(si[0]))
-    found = set()
+    found: dict[int, str] = {}
     for s, i in spellings:
         if s in text:
-            found.add(i)
+            found.setdefault(i, s)
             text = text.replace(s, "\x00")
     return found
 
@@ -52,18 +53,24 @@ def ordinals(text: str) -> set[tuple[int, str]]:
     return {(1 if first else _number(n), unit) for n, first, unit in _ORDINAL.findall(text)}
 
 
-def clashes(asked: str, quoted: str) -> int:
-    """How many of the asked text's qualifiers the quote contradicts: it names another member of the family (or
-    another ordinal of the same series, or the deputy of the role) and not the asked one."""
-    n = 0
+def conflicts(asked: str, quoted: str) -> list[tuple[str, str]]:
+    """The asked text's qualifiers that the quote contradicts, each as (asked, quoted): the quote names another
+    member of the family (or another ordinal of the same series, or the deputy of the role) and not the asked one."""
+    out = []
     for family in FAMILIES:
-        want = _members(family, asked)
-        have = _members(family, quoted)
-        n += bool(want and have and not want & have)
-    want_ord, have_ord = ordinals(asked), ordinals(quoted)
-    for number, unit in want_ord:
-        others = {k for k, u in have_ord if u == unit}
-        n += bool(others and number not in others)
-    for role in set(_ROLE.findall(asked)):
-        n += role in quoted and not re.search(f"(?<!副){role}", quoted)
-    return n
+        want, have = _members(family, asked), _members(family, quoted)
+        if want and have and not want.keys() & have.keys():
+            out.append(("、".join(want.values()), "、".join(have.values())))
+    have_ord = ordinals(quoted)
+    for number, unit in sorted(ordinals(asked)):
+        others = sorted(k for k, u in have_ord if u == unit)
+        if others and number not in others:
+            out.append((f"第{number}{unit}", "、".join(f"第{k}{unit}" for k in others)))
+    for role in sorted(set(_ROLE.findall(asked))):
+        if role in quoted and not re.search(f"(?<!副){role}", quoted):
+            out.append((role, "副" + role))
+    return out
+
+
+def clashes(asked: str, quoted: str) -> int:
+    return len(conflicts(asked, quoted))

@@ -13,6 +13,7 @@ from ..model import NOT_FOUND, Answer, Citation, PartExplain, ScoredQuote
 from ..retrieve import Hit
 from .candidates import Candidate, candidates
 from .features import NAMES, Env, sentence_spans, vectors, years_of
+from .qualifiers import conflicts
 from .question import YEAR, Part, Question, analyse
 from .scorer import Scorer, load
 
@@ -57,7 +58,7 @@ def score_parts(question: str, hits: list[Hit], tokenizer, idf, scorer: Scorer |
     return q, out
 
 
-def _reason(part: Part, best: Scored | None, hits: list[Hit]) -> str:
+def _reason(part: Part, best: Scored | None, hits: list[Hit], q_text: str) -> str:
     """A refusal in the user's terms, from what the best candidate lacks."""
     if best is None:
         return "检索到的段落中没有可引用的句子"
@@ -69,7 +70,8 @@ def _reason(part: Part, best: Scored | None, hits: list[Hit]) -> str:
     if f["year_other_in_quote"]:
         return f"找到的句子说的是{'、'.join(sorted(set(YEAR.findall(c.text))))}年，不是所问的{'、'.join(sorted(part.years))}年"
     if f["qualifier_clash"]:
-        return "找到的句子说的是另一级别、批次、时段、职务或地区，与所问不符"
+        asked, quoted = conflicts(q_text, c.text)[0]
+        return f"找到的句子说的是“{quoted}”，不是所问的“{asked}”"
     if f["rare_absent_passage"]:
         absent = [w for w in part.rare if not part.terms.present(w, c.context)]
         return f"资料未提及“{'、'.join(absent)}”"
@@ -166,7 +168,7 @@ def compose(q: Question, per_part: list[list[Scored]], hits: list[Hit], scorer: 
         else:
             p = scorer.answerable(best.x, best.p) if best else 0.0
         ok = best is not None and p >= threshold and q.chinese
-        reason = "" if ok else ("请用中文提问" if not q.chinese else _reason(part, best, hits))
+        reason = "" if ok else ("请用中文提问" if not q.chinese else _reason(part, best, hits, q.text))
         explains.append(PartExplain(part.text, part.kind.name, ok, reason, round(p, 4), tuple(
             ScoredQuote(s.cand.text, hits[s.cand.hit_index].source, s.p, tuple(zip(NAMES, s.x)))
             for s in scored[:explain_top])))
