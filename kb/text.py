@@ -27,6 +27,8 @@ def fold_separators(text: str) -> str:
     if "·" in text or "・" in text or "•" in text or "‧" in text or "．" in text:
         return _DIGIT_DOT.sub(".", text)
     return text
+
+
 # A question word with its unit (哪一届, 哪天, 几个, 第几): jieba splits 天/一届/一年 off as content words that
 # then match 天下 / 第二十一届.
 _QUESTION_PHRASE = re.compile(r"哪一?[天年届个位家所项种类条次批期座]|几[天年届个位家所项种类条次批期号月点座]|第几|多少[个位家项种类条次批期]")

@@ -22,6 +22,8 @@ def is_chinese(question: str) -> bool:
     (What was 某公司's profit?) is not: its English words match English captions, not Chinese sentences."""
     cjk = len(CJK.findall(question))
     return cjk > 0 and 2 * cjk >= len(_LATIN.findall(question))
+
+
 # A later part that asks whether the sources agree (春季刊和秋季刊的数字一致吗？ / 两份材料各怎么说？) asks
 # no new fact: it asks for the earlier part's fact from each source that gives it.
 _COMPARE = re.compile(r"(?:一样|一致|相同)(?:吗|不)|是否(?:一致|相同)|有没有(?:出入|不同)|分别(?:怎么|如何)?说"
