@@ -242,20 +242,25 @@ def main() -> None:
     parser.add_argument("--ranker", action="store_true", help="softmax ranker instead of pointwise regression")
     parser.add_argument("--probes", action="store_true",
                         help="add the project's own probe questions (bench/probe_answerable/unanswerable) to tuning")
+    parser.add_argument("--tune2", action="store_true",
+                        help="also the probe_tune2_* near misses (tried in the seventh session; the check part got worse)")
+    parser.add_argument("--rank-all", action="store_true",
+                        help="the candidate model weighs the refusal-only features too (tried and dropped)")
     parser.add_argument("--write", action="store_true", help=f"write {MODEL_FILE.name}")
     args = parser.parse_args()
     kb = KnowledgeBase(load_settings().replace(answerer="fitted"))
     items = load(part="tune")
     if args.probes:
         here = Path(__file__).resolve().parent
-        items += load(tuple(here / f"probe_{name}.jsonl" for name in PROBES))
+        names = PROBES + (("tune2_answerable", "tune2_unanswerable") if args.tune2 else ())
+        items += load(tuple(here / f"probe_{name}.jsonl" for name in names))
     asked = gather(kb, items)
     x, y, groups, questions = candidate_rows(asked, args.labels == "minimal")
     print(f"{len(items)} tuning questions, {len(x)} candidates, {int(y.sum())} positive")
 
     # The refusal-only features (why a part cannot be answered) are left out of the candidate model: their
     # coefficients there are 0, so they decide whether to answer, not which quote.
-    ranked = np.array([n not in REFUSAL_ONLY for n in NAMES])
+    ranked = np.array([args.rank_all or n not in REFUSAL_ONLY for n in NAMES])
 
     def fit_candidate(rows):
         xr = x[rows][:, ranked]
