@@ -248,14 +248,16 @@ class TermWeights:
         return list(self.weights)
 
     def present(self, term: str, text: str) -> bool:
-        text = fold_separators(text)
+        return self._holds(term, fold_separators(text))
+
+    def _holds(self, term: str, text: str) -> bool:
         return term in text or any(a in text for a in self.aliases.get(term, ()))
 
     def matched_weight(self, text: str) -> float:
         text = fold_separators(text.lower())
         total = 0.0
         for t, w in self.weights.items():
-            if self.present(t, text):
+            if self._holds(t, text):
                 total += w
             elif self.soft and len(t) > 1:
                 total += self.soft * w * sum(ch in text for ch in t) / len(t)

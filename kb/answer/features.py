@@ -151,11 +151,11 @@ def year_other_in_quote(part, cand, env) -> float:
     return float(bool(part.years and named) and not part.years & named)
 
 
-_FIGURES = re.compile(r"\d+(?:\.\d+)?")
+FIGURE = re.compile(r"\d+(?:\.\d+)?")      # a number as written: 12 / 6.42
 
 
 def _figures(text: str) -> set[str]:
-    return {f for f in _FIGURES.findall(text) if not YEAR.fullmatch(f)}
+    return {f for f in FIGURE.findall(text) if not YEAR.fullmatch(f)}
 
 
 def stated_figures_only(part, cand, env) -> float:

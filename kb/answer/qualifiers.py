@@ -4,6 +4,7 @@ fit from the tuning questions (features.qualifier_clash), not set here.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 # Each family: its members, each with the spellings that name it (longest first within a family, so that 武进国家
@@ -53,20 +54,28 @@ def ordinals(text: str) -> set[tuple[int, str]]:
     return {(1 if first else _number(n), unit) for n, first, unit in _ORDINAL.findall(text)}
 
 
+@functools.lru_cache(maxsize=64)
+def _asked(text: str):
+    """The qualifiers a question names: read once per question, though every candidate is compared with them."""
+    return (tuple(_members(f, text) for f in FAMILIES), tuple(sorted(ordinals(text))),
+            tuple(sorted(set(_ROLE.findall(text)))))
+
+
 def conflicts(asked: str, quoted: str) -> list[tuple[str, str]]:
     """The asked text's qualifiers that the quote contradicts, each as (asked, quoted): the quote names another
     member of the family (or another ordinal of the same series, or the deputy of the role) and not the asked one."""
+    members, asked_ordinals, roles = _asked(asked)
     out = []
-    for family in FAMILIES:
-        want, have = _members(family, asked), _members(family, quoted)
-        if want and have and not want.keys() & have.keys():
+    for family, want in zip(FAMILIES, members):
+        have = _members(family, quoted) if want else {}
+        if have and not want.keys() & have.keys():
             out.append(("、".join(want.values()), "、".join(have.values())))
-    have_ord = ordinals(quoted)
-    for number, unit in sorted(ordinals(asked)):
+    have_ord = ordinals(quoted) if asked_ordinals else set()
+    for number, unit in asked_ordinals:
         others = sorted(k for k, u in have_ord if u == unit)
         if others and number not in others:
             out.append((f"第{number}{unit}", "、".join(f"第{k}{unit}" for k in others)))
-    for role in sorted(set(_ROLE.findall(asked))):
+    for role in roles:
         if role in quoted and not re.search(f"(?<!副){role}", quoted):
             out.append((role, "副" + role))
     return out

@@ -12,7 +12,7 @@ import numpy as np
 from ..model import NOT_FOUND, Answer, Citation, PartExplain, ScoredQuote
 from ..retrieve import Hit
 from .candidates import Candidate, candidates
-from .features import NAMES, Env, sentence_spans, vectors, years_of
+from .features import FIGURE, NAMES, Env, sentence_spans, vectors, years_of
 from .qualifiers import conflicts
 from .question import YEAR, Part, Question, analyse
 from .scorer import Scorer, load
@@ -133,9 +133,6 @@ def _other_sources(scored: list[Scored], best: Scored, hits: list[Hit], scorer: 
     return out
 
 
-_FIGURE = re.compile(r"\d+(?:\.\d+)?")
-
-
 def _agreement(part: Part, quotes: list[str]) -> str:
     """The reply to “do the sources agree?”: the first figure of the kind asked in each quote, compared."""
     if part.kind.evidence is None:
@@ -144,7 +141,7 @@ def _agreement(part: Part, quotes: list[str]) -> str:
     for quote in quotes:
         m = part.kind.evidence.search(quote)
         # The kind's pattern matches from a number's last digit (50万元 → 0万元): read the whole number before it.
-        figures.append(_FIGURE.findall(quote[max(m.start() - 12, 0):m.end()])[-1:] if m else [])
+        figures.append(FIGURE.findall(quote[max(m.start() - 12, 0):m.end()])[-1:] if m else [])
     if any(not f for f in figures):
         return "各处说法："
     return "各处说法一致：" if len({f[0] for f in figures}) == 1 else "各处说法不一样："
