@@ -131,15 +131,17 @@ def rescore(asked: list[Asked], model: Linear) -> None:
                           key=lambda s: (-s.p, s.cand.hit_index, s.cand.start)) for scored in a.parts]
 
 
-def refusal_rows_oof(asked: list[Asked]):
-    """One row per part: the best quote's (out-of-fold) logit and features; 1 when the question is answerable."""
+def refusal_rows_oof(asked: list[Asked], label: str = "answerable"):
+    """One row per part: the best quote's (out-of-fold) logit and features; 1 when the question is answerable
+    (label "answerable") or when that quote answers the part correctly (label "correct")."""
     xs, ys = [], []
     for a in asked:
-        for scored in a.parts:
+        for scored, judge in zip(a.parts, a.judges):
             if scored:
                 p = min(max(scored[0].p, 1e-12), 1 - 1e-12)
                 xs.append([float(np.log(p / (1 - p))), *scored[0].x])
-                ys.append(bool(a.item["evidence"]))
+                ok = bool(a.item["evidence"])
+                ys.append(ok and (label == "answerable" or bool(judge(scored[0].cand.text))))
     return np.array(xs, float), np.array(ys, float)
 
 
@@ -246,6 +248,8 @@ def main() -> None:
                         help="also the probe_tune2_* near misses (tried in the seventh session; the check part got worse)")
     parser.add_argument("--rank-all", action="store_true",
                         help="the candidate model weighs the refusal-only features too (tried and dropped)")
+    parser.add_argument("--refusal-label", choices=["answerable", "correct"], default="answerable",
+                        help="what the refusal model predicts: the question is answerable, or the best quote is right")
     parser.add_argument("--write", action="store_true", help=f"write {MODEL_FILE.name}")
     args = parser.parse_args()
     kb = KnowledgeBase(load_settings().replace(answerer="fitted"))
@@ -279,7 +283,7 @@ def main() -> None:
     for f in range(folds):
         model = fit_candidate(questions % folds != f)
         rescore([a for i, a in enumerate(asked) if i % folds == f], model)
-    rx, ry = refusal_rows_oof(asked)
+    rx, ry = refusal_rows_oof(asked, args.refusal_label)
     if args.refusal_c is None:
         args.refusal_c = choose_c(rx, ry, question_folds(asked))
     candidate = fit_candidate(np.ones(len(x), bool))

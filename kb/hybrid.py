@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
+from .answer.question import fact_parts, split_parts
 from .model import Filters, Hit
 from .retrieve import fuse, fuse_lists, fuse_scores, make_hits, normalise
 from .stores import Stores
@@ -45,8 +46,8 @@ class HybridRetriever:
         return ranked[:top_k]
 
     def part_queries(self, question: str) -> list[str]:
-        """One query per part of the question; a later part carries the earlier parts' words (its subject)."""
-        from .answer.question import split_parts
+        """One query per part of the question; a later part carries the earlier parts' words (its subject). A
+        part asking whether the sources agree keeps its query: it often names them (外交官那篇和天大那篇一样吗)."""
         parts = split_parts(question, self.settings.answer_max_parts)
         return [" ".join(parts[:i + 1]) for i in range(len(parts))]
 
@@ -90,14 +91,30 @@ class HybridRetriever:
         """The passages an answer is drawn from: the question's top passages and, for a question of several
         parts, each part's own top passages."""
         hits = self.search(question, filters, self.settings.top_k, memo)
-        queries = self.part_queries(question)
-        if len(queries) < 2 or not self.settings.part_top_k:
-            return hits
-        n = self._depth(self.settings.top_k)
         seen = {h.chunk_id for h in hits}
-        for query in queries:
-            for h in self._ranked(query, filters, n, memo)[:self.settings.part_top_k]:
-                if h.chunk_id not in seen:
-                    seen.add(h.chunk_id)
-                    hits.append(dataclasses.replace(h, rank=len(hits) + 1))
+
+        def add(h: Hit) -> None:
+            seen.add(h.chunk_id)
+            hits.append(dataclasses.replace(h, rank=len(hits) + 1))
+
+        queries = self.part_queries(question)
+        n = self._depth(self.settings.top_k)
+        if len(queries) > 1 and self.settings.part_top_k:
+            for query in queries:
+                for h in self._ranked(query, filters, n, memo)[:self.settings.part_top_k]:
+                    if h.chunk_id not in seen:
+                        add(h)
+        facts, compared = fact_parts(question, self.settings.answer_max_parts)
+        if compared and self.settings.compare_sources:
+            # Each other article's best passage for the fact asked, from a wider list than the top passages.
+            articles = {(h.doc_id, h.article) for h in hits}
+            wide = self._ranked(" ".join(facts), filters, self._depth(self.settings.dated_candidates), memo)
+            added = 0
+            for h in wide:
+                if added == self.settings.compare_sources:
+                    break
+                if (h.doc_id, h.article) not in articles and h.chunk_id not in seen:
+                    articles.add((h.doc_id, h.article))
+                    add(h)
+                    added += 1
         return hits

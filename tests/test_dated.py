@@ -176,6 +176,18 @@ def test_a_part_is_compared_only_when_asked(magazine):
 
 
 @pytest.mark.integration
+def test_a_comparison_brings_in_the_other_articles(magazine):
+    narrow = KnowledgeBase(magazine.settings.replace(top_k=1, part_top_k=0), embedder=magazine.embedder)
+    question = "常州的科技企业孵化器有多少家？两期杂志说法一样吗？"
+    hits = narrow.evidence(question)
+    assert [h.rank for h in hits] == [1, 2]
+    assert {h.doc_id for h in hits} == {"qingxi-2021-06.txt", "qingxi-2023-02.txt"}
+    assert len(narrow.evidence("常州的科技企业孵化器有多少家？")) == 1
+    off = KnowledgeBase(narrow.settings.replace(compare_sources=0), embedder=magazine.embedder)
+    assert len(off.evidence(question)) == 1
+
+
+@pytest.mark.integration
 def test_json_and_page_carry_dates_and_the_disagreement(magazine):
     answer = magazine.ask(QUESTION)
     data = json.loads(json.dumps(answer.to_json(), ensure_ascii=False))

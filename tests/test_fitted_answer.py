@@ -106,6 +106,15 @@ def test_a_part_asking_whether_the_sources_agree_is_no_question_of_its_own(token
     assert len(q.parts) == 1 and q.parts[0].compare
     plain = analyse("示范园区的孵化器有多少家？其中国家级有几家？", tokenizer, lambda t: 3.0, 0.5)
     assert len(plain.parts) == 2 and not any(p.compare for p in plain.parts)
+    # Its words (刊, 说法) are not what a passage must hold to support the answer.
+    alone = analyse("示范园区的孵化器有多少家？", tokenizer, lambda t: 3.0, 0.5)
+    assert q.whole.terms == alone.whole.terms
+
+
+def test_fact_parts_leave_out_the_comparison():
+    from kb.answer.question import fact_parts
+    assert fact_parts("孵化器有多少家？两篇文章说法一致吗？", 3) == (["孵化器有多少家"], True)
+    assert fact_parts("孵化器有多少家？其中国家级几家？", 3) == (["孵化器有多少家", "其中国家级几家"], False)
 
 
 def test_a_comparison_quotes_each_article_and_says_whether_they_agree(tokenizer):
@@ -130,6 +139,12 @@ def test_agreement_compares_the_figure_of_the_kind_asked():
     assert _agreement(P, ["2021年资助50万元。", "当年资助50万元，覆盖3家。"]) == "各处说法一致："
     assert _agreement(P, ["资助50万元。", "资助80万元。"]) == "各处说法不一样："
     assert _agreement(P, ["资助50万元。", "另有资助。"]) == "各处说法："
+
+    class Count:
+        kind = kind_of("有多少家？")
+    # The whole number, not its first digit (104家 and 1家 differ); a year is when, not the count.
+    assert _agreement(Count, ["孵化器104家。", "孵化器1家。"]) == "各处说法不一样："
+    assert _agreement(Count, ["2021年孵化器12家。", "孵化器12家，另有3家在建。"]) == "各处说法一致："
 
 
 @pytest.mark.parametrize("asked, quoted, n", [

@@ -57,6 +57,19 @@ def split_parts(question: str, max_parts: int) -> list[str]:
     return (parts or [question.strip()])[:max_parts]
 
 
+def is_comparison(part: str) -> bool:
+    """A later part asking whether the sources agree (两篇文章说法一样吗？)."""
+    return bool(_COMPARE.search(part))
+
+
+def fact_parts(question: str, max_parts: int) -> tuple[list[str], bool]:
+    """The parts that ask a fact, and whether a later part asks the sources to be compared: that part's words
+    (杂志, 两篇, 说法) name no fact a passage must hold."""
+    parts = split_parts(question, max_parts)
+    facts = [p for i, p in enumerate(parts) if not (i and is_comparison(p))]
+    return facts, len(facts) < len(parts)
+
+
 def _focus(text: str) -> str:
     clauses = [c for c in re.split(r"[，,、]", text) if c.strip()] or [text]
     return next((c for c in reversed(clauses) if _QUESTION_WORD.search(c)), clauses[-1])
@@ -67,9 +80,11 @@ def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Q
         return TermWeights(list(words), idf, tokenizer.aliases, soft_)
 
     parts: list[Part] = []
+    asks = question           # the question less its comparison clauses: the words a passage must support
     for text in split_parts(question, max_parts):
-        if parts and _COMPARE.search(text):
+        if parts and is_comparison(text):
             parts[-1] = dataclasses.replace(parts[-1], compare=True)
+            asks = asks.replace(text, " ")
             continue
         terms = tokenizer.query_terms(text)
         head = [w for w in tokenizer.words(" ".join(tokenizer.answer_head(text))) if not _QUESTION_WORD.search(w)]
@@ -79,5 +94,5 @@ def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Q
         parts.append(Part(text, kind_of(text), weights(terms, soft), weights(tokenizer.query_terms(_focus(text))),
                           weights(head), frozenset(YEAR.findall(text)), rare, weights(carried) if carried else None,
                           weights(tokenizer.slot(text), soft)))
-    return Question(question, tuple(parts), weights(tokenizer.query_terms(question), soft),
+    return Question(question, tuple(parts), weights(tokenizer.query_terms(asks), soft),
                     is_chinese(question))

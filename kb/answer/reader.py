@@ -133,18 +133,26 @@ def _other_sources(scored: list[Scored], best: Scored, hits: list[Hit], scorer: 
     return out
 
 
+def _figure_of(part: Part, quote: str) -> str | None:
+    """The quote's first figure of the kind asked, as written; a year (2021年…) is when, not what."""
+    numbers = list(FIGURE.finditer(quote))
+    for m in part.kind.evidence.finditer(quote):
+        # The kind's pattern may match one digit of a number (50万元 from its last, 104家 from its first): the
+        # figure is the whole number that digit belongs to.
+        f = next((f for f in numbers if f.start() <= m.start() < f.end()), None)
+        if f and not (YEAR.fullmatch(f.group()) and quote[f.end():f.end() + 1] == "年"):
+            return f.group()
+    return None
+
+
 def _agreement(part: Part, quotes: list[str]) -> str:
     """The reply to “do the sources agree?”: the first figure of the kind asked in each quote, compared."""
     if part.kind.evidence is None:
         return "各处说法："
-    figures = []
-    for quote in quotes:
-        m = part.kind.evidence.search(quote)
-        # The kind's pattern matches from a number's last digit (50万元 → 0万元): read the whole number before it.
-        figures.append(FIGURE.findall(quote[max(m.start() - 12, 0):m.end()])[-1:] if m else [])
-    if any(not f for f in figures):
+    figures = [_figure_of(part, quote) for quote in quotes]
+    if any(f is None for f in figures):
         return "各处说法："
-    return "各处说法一致：" if len({f[0] for f in figures}) == 1 else "各处说法不一样："
+    return "各处说法一致：" if len(set(figures)) == 1 else "各处说法不一样："
 
 
 def _where(hit: Hit) -> str:
