@@ -81,6 +81,17 @@ def test_slot_is_the_words_beside_the_question_word(tokenizer, question, words):
     assert "多少" not in tokenizer.slot(question) and "是" not in tokenizer.slot(question)
 
 
+def test_a_vocabulary_word_can_be_what_is_asked(tmp_path):
+    # jieba tags user words it has no tag for as it tags punctuation ("x"): they must still count as nouns.
+    from kb.text import Tokenizer
+    (tmp_path / "vocab.txt").write_text("青溪指数\n", encoding="utf-8")
+    t = Tokenizer(tmp_path / "vocab.txt", None, cache_dir=tmp_path / "jieba")
+    assert ("青溪指数", "nz") in t.tagged("示范区去年的青溪指数是多少")
+    assert "青溪指数" in t.slot("示范区去年的青溪指数是多少？")
+    assert t.answer_head("示范区去年的青溪指数是多少？") == ["青溪指数"]
+    assert ("，", "x") in t.tagged("指数，是多少")
+
+
 def test_dense_similarity_uses_the_sentence_vectors_and_is_missing_without_them(tokenizer):
     import numpy as np
 
