@@ -57,16 +57,17 @@ class Asked:
     question: object                 # kb.answer.question.Question
     parts: list                      # per part: [Scored] (features; probabilities filled in by rescore)
     judges: list
+    env: object                      # kb.answer.features.Env: compose cuts long quotes with it, as `ask` does
 
 
 def gather(kb: KnowledgeBase, items: list[dict]) -> list[Asked]:
     out = []
     for item in items:
         hits = kb.evidence(item["question"])
-        q, per_part = score_parts(item["question"], hits, kb.tokenizer, kb.bm25.idf, None,
-                                  kb.settings.soft_match, kb.settings.answer_max_parts, kb.answer_vectors)
+        q, per_part, env = score_parts(item["question"], hits, kb.tokenizer, kb.bm25.idf, None,
+                                       kb.settings.soft_match, kb.settings.answer_max_parts, kb.answer_vectors)
         judges = part_golds(item, len(q.parts), q.parts) if item["evidence"] else [None] * len(q.parts)
-        out.append(Asked(item, hits, q, per_part, judges))
+        out.append(Asked(item, hits, q, per_part, judges, env))
     return out
 
 
@@ -173,7 +174,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, c: float) -> tuple[np.ndarray, np
 def judge_answers(asked: list[Asked], scorers: list[Scorer], threshold: float, min_support: float) -> dict:
     ok_ans = ok_un = refused_ans = n_ans = n_un = 0
     for i, a in enumerate(asked):
-        answer = compose(a.question, a.parts, a.hits, scorers[i % len(scorers)], threshold, min_support=min_support)
+        answer = compose(a.question, a.parts, a.hits, scorers[i % len(scorers)], threshold, min_support=min_support,
+                         env=a.env)
         if a.item["evidence"]:
             n_ans += 1
             ok_ans += answer.answered and answer_correct(answer.text, a.item["answer"])

