@@ -268,3 +268,16 @@ def test_the_cut_keeps_neighbouring_facts_of_the_kind_asked_and_short_quotes_who
     short = "青溪新材料研究中心投资8亿元，将于年内开工。"
     part, env = _env(tokenizer, "青溪新材料研究中心投资多少？", short)
     assert covering_run(part, _quote(short, short), env).text == short
+
+
+def test_a_person_asked_in_a_role_is_held_only_by_a_name_in_that_role(tokenizer):
+    from kb.answer.features import kind_held
+    sentence = "李强是青溪材料研究院的一员，院长张伟介绍了研究院的规划。"
+    part, env = _env(tokenizer, "青溪材料研究院的院长是谁？", sentence)
+    member, head = sentence.split("，")
+    assert kind_held(part, _quote(sentence, member), env) == 0.0       # a name, not the role
+    assert kind_held(part, _quote(sentence, head), env) == 1.0
+    part, env = _env(tokenizer, "青溪材料研究院的院长是谁？", "副院长张华出席。")
+    assert kind_held(part, _quote("副院长张华出席。", "副院长张华出席。"), env) == 0.0
+    part, env = _env(tokenizer, "调研是谁带的队？", sentence)           # no role asked: a name is enough
+    assert kind_held(part, _quote(sentence, member), env) == 1.0

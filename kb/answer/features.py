@@ -14,7 +14,7 @@ from ingest.chunking import split_sentences
 
 from ..retrieve import Hit
 from .candidates import Candidate
-from .qualifiers import clashes
+from .qualifiers import clashes, holds_role, roles
 from .question import RELATIVE_YEAR, YEAR, Part, Question
 
 _ANAPHORA = re.compile(r"^[■\s]*(?:现场|会上|会议上|会议期间|活动中|活动现场|其中|此次|期间|同时|对此|为此|此外)[，,]")
@@ -84,7 +84,9 @@ def _neighbour(env: Env, cand: Candidate, step: int) -> str:
 def _held(part: Part, cand: Candidate, env: Env) -> bool:
     kind = part.kind
     if kind.name == "person":
-        return env.once(("person", cand.text), lambda: env.tokenizer.has_person_name(cand.text))
+        # A person in the role asked (院长是谁): a name, and that role, not only its deputy.
+        return (all(holds_role(r, cand.text) for r in roles(part.text))
+                and env.once(("person", cand.text), lambda: env.tokenizer.has_person_name(cand.text)))
     return bool(kind.evidence.search(cand.text)) if kind.evidence is not None else False
 
 

@@ -28,6 +28,15 @@ _NUMERAL = {c: i for i, c in enumerate("零一二三四五六七八九十", star
 _ROLE = re.compile(r"(?<!副)(董事长|总经理|经理|局长|院长|所长|主任|书记|校长|主席|理事长|会长|秘书长|行长|总裁|部长|区长|市长)")
 
 
+def roles(text: str) -> tuple[str, ...]:
+    """The roles a text names (局长, 院长 …), not as their deputies."""
+    return tuple(sorted(set(_ROLE.findall(text))))
+
+
+def holds_role(role: str, text: str) -> bool:
+    return re.search(f"(?<!副){role}", text) is not None
+
+
 def _members(family, text: str) -> dict[int, str]:
     """The members of the family the text names, each with the spelling found."""
     spellings = sorted(((s, i) for i, m in enumerate(family) for s in m), key=lambda si: -len(si[0]))
@@ -58,7 +67,7 @@ def ordinals(text: str) -> set[tuple[int, str]]:
 def _asked(text: str):
     """The qualifiers a question names: read once per question, though every candidate is compared with them."""
     return (tuple(_members(f, text) for f in FAMILIES), tuple(sorted(ordinals(text))),
-            tuple(sorted(set(_ROLE.findall(text)))))
+            roles(text))
 
 
 def conflicts(asked: str, quoted: str) -> list[tuple[str, str]]:
@@ -76,7 +85,7 @@ def conflicts(asked: str, quoted: str) -> list[tuple[str, str]]:
         if others and number not in others:
             out.append((f"第{number}{unit}", "、".join(f"第{k}{unit}" for k in others)))
     for role in roles:
-        if role in quoted and not re.search(f"(?<!副){role}", quoted):
+        if role in quoted and not holds_role(role, quoted):
             out.append((role, "副" + role))
     return out
 
