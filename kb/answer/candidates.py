@@ -14,7 +14,7 @@ from ingest.chunking import split_sentences
 from ..retrieve import Hit
 from .question import CJK
 
-_CLAUSE = re.compile(r"[^，,：:]*[，,：:]?")
+CLAUSE = re.compile(r"[^，,：:]*[，,：:]?")
 MIN_CHARS = 6
 # A quote this short is an answer already, whatever it holds besides: the bureau's judge counts an answer as one,
 # not a pasted page, up to 4 × the gold answer + 60 characters (never below 64). Longer quotes are cut to the
@@ -35,7 +35,7 @@ class Candidate:
 
 
 def _clause_runs(text: str, a: int, b: int, max_chars: int) -> list[tuple[int, int]]:
-    bounds = [(a + m.start(), a + m.end()) for m in _CLAUSE.finditer(text[a:b]) if m.group()]
+    bounds = [(a + m.start(), a + m.end()) for m in CLAUSE.finditer(text[a:b]) if m.group()]
     runs = []
     for i in range(len(bounds)):
         for j in range(i, min(i + 6, len(bounds))):

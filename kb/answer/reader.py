@@ -3,7 +3,6 @@ highest, given when its probability clears the calibrated threshold; otherwise t
 named reason. The answer quotes the passages verbatim with numbered citations."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -11,8 +10,8 @@ import numpy as np
 
 from ..model import NOT_FOUND, Answer, Citation, PartExplain, ScoredQuote
 from ..retrieve import Hit
-from .candidates import _CLAUSE, MIN_CHARS, TRIM_FROM, Candidate, candidates
-from .features import FIGURE, NAMES, Env, _held, sentence_spans, vectors, years_of
+from .candidates import CLAUSE, MIN_CHARS, TRIM_FROM, Candidate, candidates
+from .features import FIGURE, NAMES, Env, sentence_spans, vectors, years_of
 from .qualifiers import conflicts
 from .question import YEAR, Part, Question, analyse
 from .scorer import Scorer, load
@@ -66,7 +65,7 @@ def covering_run(part: Part, cand: Candidate, env: Env) -> Candidate:
     if len(cand.text) <= TRIM_FROM:
         return cand
     text = env.hits[cand.hit_index].text
-    clauses = [(cand.start + m.start(), cand.start + m.end()) for m in _CLAUSE.finditer(cand.text) if m.group().strip()]
+    clauses = [(cand.start + m.start(), cand.start + m.end()) for m in CLAUSE.finditer(cand.text) if m.group().strip()]
     want = part.terms.coverage(cand.text) - 1e-9
     spans = [(i, j) for i in range(len(clauses)) for j in range(i, len(clauses))
              if part.terms.coverage(text[clauses[i][0]:clauses[j][1]]) >= want]
