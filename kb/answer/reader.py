@@ -60,8 +60,8 @@ def score_parts(question: str, hits: list[Hit], tokenizer, idf, scorer: Scorer |
 
 def covering_run(part: Part, cand: Candidate, env: Env) -> Candidate:
     """A long quote cut to the shortest run of its clauses that holds as much of the question as the whole
-    quote, widened by the clauses next to it that hold a fact of the kind asked (国内…70.1%，国际…31.3%): the
-    rest of a long sentence is about something else (…投资15亿元，将为…按下“加速键” → …投资15亿元)."""
+    quote, widened by the clauses next to it that hold a fact of the kind asked (国内…40%，海外…20%): the rest of
+    a long sentence is about something else (…中心投资8亿元，将为…提供支撑 → …中心投资8亿元)."""
     if len(cand.text) <= TRIM_FROM:
         return cand
     text = env.hits[cand.hit_index].text
@@ -163,7 +163,7 @@ def _figure_of(part: Part, quote: str) -> str | None:
     """The quote's first figure of the kind asked, as written; a year (2021年…) is when, not what."""
     numbers = list(FIGURE.finditer(quote))
     for m in part.kind.evidence.finditer(quote):
-        # The kind's pattern may match one digit of a number (50万元 from its last, 104家 from its first): the
+        # The kind's pattern may match one digit of a number (50万元 from its last, 120家 from its first): the
         # figure is the whole number that digit belongs to.
         f = next((f for f in numbers if f.start() <= m.start() < f.end()), None)
         if f and not (YEAR.fullmatch(f.group()) and quote[f.end():f.end() + 1] == "年"):
