@@ -47,7 +47,7 @@ class HybridRetriever:
 
     def part_queries(self, question: str) -> list[str]:
         """One query per part of the question; a later part carries the earlier parts' words (its subject). A
-        part asking whether the sources agree keeps its query: it often names them (外交官那篇和天大那篇一样吗)."""
+        part asking whether the sources agree keeps its query: it often names them (春季刊和秋季刊一样吗)."""
         parts = split_parts(question, self.settings.answer_max_parts)
         return [" ".join(parts[:i + 1]) for i in range(len(parts))]
 

@@ -84,7 +84,7 @@ class Settings:
     part_fusion: bool = True
     part_whole_weight: float = 0.5
     part_rrf_k: int = 2
-    # A question asking whether the sources agree (两篇文章说法一样吗？) also takes the best passage of this many
+    # A question asking whether the sources agree (春季刊和秋季刊的数字一致吗？) also takes the best passage of this many
     # articles beyond those of its top passages: one article's passages alone cannot be compared.
     compare_sources: int = 2
 

@@ -124,7 +124,7 @@ def test_a_part_asking_whether_the_sources_agree_is_no_question_of_its_own(token
 
 def test_fact_parts_leave_out_the_comparison():
     from kb.answer.question import fact_parts
-    assert fact_parts("孵化器有多少家？两篇文章说法一致吗？", 3) == (["孵化器有多少家"], True)
+    assert fact_parts("孵化器有多少家？春季刊和秋季刊各怎么说？", 3) == (["孵化器有多少家"], True)
     assert fact_parts("孵化器有多少家？其中国家级几家？", 3) == (["孵化器有多少家", "其中国家级几家"], False)
 
 

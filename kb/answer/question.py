@@ -58,7 +58,7 @@ def split_parts(question: str, max_parts: int) -> list[str]:
 
 
 def is_comparison(part: str) -> bool:
-    """A later part asking whether the sources agree (两篇文章说法一样吗？)."""
+    """A later part asking whether the sources agree (春季刊和秋季刊的数字一致吗？)."""
     return bool(_COMPARE.search(part))
 
 
