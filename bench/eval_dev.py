@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.dataset import DEFAULT_SETS, PARTS, load, part_of  # noqa: E402
-from bench.judge import answer_correct, covers, first_covering_rank  # noqa: E402
+from bench.judge import answer_correct, covers, retrieved  # noqa: E402
 from kb.library import KnowledgeBase  # noqa: E402
 
 TYPES = ["lexical", "paraphrase", "numeric", "multi", "unanswerable"]
@@ -36,9 +36,7 @@ def evaluate(kb: KnowledgeBase, items: list[dict], k: int) -> list[dict]:
                "answer": answer.text, "answered": answer.answered, "seconds": elapsed,
                "coverage": round(answer.coverage, 3)}
         if evidence:
-            row["recall"] = all(any(covers(p, s) for p in passages) for s in evidence)
-            rank = first_covering_rank(passages, evidence[0])
-            row["rr"] = 1.0 / rank if rank else 0.0
+            row["recall"], row["rr"] = retrieved(passages, evidence)
             row["missing"] = [s for s in evidence if not any(covers(p, s) for p in passages)]
             row["correct"] = answer.answered and answer_correct(answer.text, item["answer"])
         else:

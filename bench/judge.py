@@ -26,6 +26,12 @@ def first_covering_rank(passages: list[str], snippet: str) -> int | None:
     return next((i for i, p in enumerate(passages, start=1) if covers(p, snippet)), None)
 
 
+def retrieved(passages: list[str], evidence: list[str]) -> tuple[bool, float]:
+    """Recall (every snippet covered by some passage) and the reciprocal rank of the first snippet's passage."""
+    rank = first_covering_rank(passages, evidence[0])
+    return all(any(covers(p, s) for p in passages) for s in evidence), 1.0 / rank if rank else 0.0
+
+
 def bigrams(text: str) -> set[str]:
     t = norm(text)
     return {t[i:i + 2] for i in range(len(t) - 1)}

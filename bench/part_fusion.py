@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.dataset import DEFAULT_SETS, PARTS, load, part_of  # noqa: E402
-from bench.judge import covers, first_covering_rank  # noqa: E402
+from bench.judge import retrieved  # noqa: E402
 from kb.library import KnowledgeBase  # noqa: E402
 from kb.model import Filters  # noqa: E402
 from kb.retrieve import fuse_lists  # noqa: E402
@@ -60,10 +60,9 @@ def main() -> None:
             chosen = [(it, w, ps) for it, w, ps in rows if part_of(it["id"]) == part]
             recall = mrr = 0.0
             for it, w, ps in chosen:
-                top = [h.text for h in scheme(w, ps, 5)]
-                recall += all(any(covers(t, s) for t in top) for s in it["evidence"])
-                rank = first_covering_rank(top, it["evidence"][0])
-                mrr += 1 / rank if rank else 0.0
+                hit, rr = retrieved([h.text for h in scheme(w, ps, 5)], it["evidence"])
+                recall += hit
+                mrr += rr
             cells.append(f"{recall / len(chosen):.3f} / {mrr / len(chosen):.3f}")
         print(f"| {name} | " + " | ".join(cells) + " |")
 

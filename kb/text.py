@@ -39,7 +39,7 @@ _SURNAMES = frozenset(
     "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃戴莫孔向汤盛温栗乔殷柏庄储华")
 _PLACE_SUFFIX = frozenset("区县镇市省路街村湖山")
 _NOMINAL = frozenset(("vn", "j", "b"))
-_CJK_WORD = re.compile(r"[\u4e00-\u9fff]")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 _QUESTION_WORD = re.compile(r"什么|哪|多少|几|谁|怎么|怎样|如何|吗|是否|何")
 _COPULAS = frozenset("是 为 叫 有 在 了 的 到 共 一共 总共 分别 具体 都 又 还 能 会 要 大概 大约 目前 现在".split())
 _CLASSIFIERS = frozenset("个 种 些 位 名 家 项 次 件 批 期 届 类 条 所 样".split())
@@ -133,7 +133,7 @@ class Tokenizer:
     def _tag(self, text: str) -> tuple[tuple[str, str], ...]:
         # jieba tags a user word it has no tag for "x", as it tags punctuation; our user words are the
         # vocabulary's names of things (营业收入, 地区生产总值, 科教城): nouns, so that they can be what is asked.
-        return tuple((w.word, "nz" if w.flag == "x" and _CJK_WORD.search(w.word) else w.flag)
+        return tuple((w.word, "nz" if w.flag == "x" and CJK.search(w.word) else w.flag)
                      for w in self._pos().cut(text))
 
     def slot(self, question: str, width: int = 2) -> list[str]:

@@ -5,7 +5,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-from ..text import TermWeights
+from ..text import CJK, TermWeights
 from .kinds import Kind, kind_of
 
 RARE_IDF = 5.0       # a word in a handful of passages: names one thing, not a kind of thing
@@ -13,7 +13,6 @@ _PART_SPLIT = re.compile(r"[？?；;！!。]")
 _QUESTION_WORD = re.compile(r"什么|哪|多少|几|谁|怎么|怎样|如何|吗|是否|何")
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 RELATIVE_YEAR = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
-CJK = re.compile(r"[\u4e00-\u9fff]")      # answers are Chinese sentences
 _LATIN = re.compile(r"[A-Za-z]")
 
 
