@@ -1,12 +1,15 @@
 """The reading side of the library: hybrid search over the stores (BM25 and dense candidates fused, a coverage
-bonus), on questions and filters the library front has already checked."""
+bonus, the top reranked by kb.rerank), on questions and filters the library front has already checked."""
 from __future__ import annotations
 
 import dataclasses
 from typing import Callable
 
+import numpy as np
+
 from .answer.question import fact_parts, split_parts
 from .model import Filters, Hit
+from .rerank import features, rerank, sentences
 from .retrieve import fuse, fuse_lists, fuse_scores, make_hits, normalise
 from .stores import Stores
 from .text import TermWeights
@@ -72,20 +75,34 @@ class HybridRetriever:
         st, settings = self.stores, self.settings
         question_terms = st.tokenizer.query_terms(question)
         ranked = {"bm25": st.bm25.search(st.tokenizer.expand(question_terms), n, st.catalog.filter_chunk_ids(filters))}
-        ranked["dense"] = st.vectors.query(st.embedder.get_query_embedding(question), n, filters)
+        query_vector = st.embedder.get_query_embedding(question)
+        ranked["dense"] = st.vectors.query(query_vector, n, filters)
         weights = {"bm25": settings.bm25_weight, "dense": settings.dense_weight}
         if settings.fusion == "rrf":
             fused = normalise(fuse(ranked, weights, settings.rrf_k))
         else:
             fused = normalise(fuse_scores(ranked, weights))
         rows = st.catalog.chunks(list(fused))
+        weighted = TermWeights(question_terms, st.bm25.idf, st.tokenizer.aliases, settings.soft_match)
         if settings.coverage_weight:
             # Rank fusion rewards agreement; coverage rewards passages that hold every part of the question.
-            weighted = TermWeights(question_terms, st.bm25.idf, st.tokenizer.aliases, settings.soft_match)
             for chunk_id, row in rows.items():
                 fused[chunk_id] += settings.coverage_weight * weighted.coverage(row["index_text"])
         order = sorted(fused, key=lambda cid: -fused[cid])
-        return make_hits(order, fused, ranked, rows)
+        hits = make_hits(order, fused, ranked, rows)
+        reranker = st.reranker()
+        if reranker is None or not hits:
+            return hits
+        head = hits[:settings.rerank_depth]
+        x = self.rerank_features(head, weighted, query_vector)
+        return rerank(hits, [reranker.model.logit(v) for v in x])
+
+    def rerank_features(self, hits: list[Hit], weighted: TermWeights, query_vector) -> list[tuple[float, ...]]:
+        """kb.rerank.NAMES of each hit: its sentences' vectors come from the cache filled at ingest."""
+        texts = sorted({s for h in hits for s in sentences(h.text)})
+        unit = lambda v: (a := np.asarray(v, dtype=np.float32)) / (np.linalg.norm(a) or 1.0)  # noqa: E731
+        vectors = dict(zip(texts, map(unit, self.stores.embedder.get_text_embedding_batch(texts)))) if texts else {}
+        return features(hits, weighted, unit(query_vector), vectors)
 
     def evidence(self, question: str, filters: Filters, memo: dict | None = None) -> list[Hit]:
         """The passages an answer is drawn from: the question's top passages and, for a question of several

@@ -49,6 +49,10 @@ class Settings:
     # characters are there: paraphrases keep a morpheme (沿线/沿江, 扶持/支持, 科创/科技创新).
     soft_match: float = 0.5
     top_k: int = 5
+    # Reranking (kb/rerank.py): the fused list's first rerank_depth passages re-ordered by the model that
+    # bench/fit_reranker.py writes to rerank_model (used only with the embedding model it was fit with); 0 = off.
+    rerank_depth: int = 20
+    rerank_model: Path = RESOURCES / "rerank_model.json"
 
     # Extractive answering: "fitted" (kb/answer/reader.py: a scorer fit by bench/fit_answerer.py), "rules"
     # (hand-set weights of sessions 1–2), or "auto" (the default): fitted when the embedding model is the one the

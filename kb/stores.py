@@ -54,6 +54,14 @@ class Stores:
         from .answer.scorer import fit_embedder
         return "fitted" if self.embedder.model_name == fit_embedder(self.settings.answer_model) else "rules"
 
+    def reranker(self):
+        """The passage reranker (kb.rerank.Reranker), or None: off, not fit, or fit with another embedding model."""
+        if not self.settings.rerank_depth:
+            return None
+        from .rerank import load
+        model = load(self.settings.rerank_model)
+        return model if model and model.embedder == self.embedder.model_name else None
+
     def close(self) -> None:
         """Release the vector store client; the next call reconnects and rereads what other processes wrote."""
         self.vectors.close()

@@ -24,9 +24,16 @@ def ask(tokenizer, question, *texts, **kw):
     ("示范园区在哪几个镇布局？", "list"), ("新建实验室市里补助多少钱？", "amount"), ("这个基金是哪一年设立的？", "year"),
     ("研究院的院长是谁？", "person"), ("申报截止到什么时候？", "date"), ("研发投入占营收的比重是多少？", "percent"),
     ("园区共有多少家企业？", "count"), ("这项政策依据哪个文件？", "title"), ("“揭榜挂帅”是什么意思？", "define"),
+    ("这家公司的注册资本是多少？", "amount"), ("基地去年的销售额有多少？", "amount"),
 ])
 def test_kind_table(question, kind):
     assert kind_of(question).name == kind
+
+
+def test_a_year_is_not_a_count():
+    count = kind_of("有多少家？").evidence
+    assert not count.search("2019年，示范区正式获批。")
+    assert count.search("2019年，示范区入驻企业36家。") and count.search("共有两家") and count.search("约2.5万人")
 
 
 def test_amount_question_quotes_the_sentence_with_the_amount(tokenizer):

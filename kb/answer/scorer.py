@@ -44,8 +44,9 @@ class Linear:
     @classmethod
     def from_json(cls, data: dict, names: tuple[str, ...]) -> "Linear":
         if tuple(data["features"]) != names:
-            raise ValueError("answer model was fit on other features "
-                             f"({', '.join(sorted(set(data['features']) ^ set(names)))}); rerun bench/fit_answerer.py")
+            raise ValueError("model was fit on other features "
+                             f"({', '.join(sorted(set(data['features']) ^ set(names)))}); refit it with its bench/ script "
+                             "(fit_answerer.py, fit_reranker.py)")
         return cls(names, tuple(data["mean"]), tuple(data["scale"]), tuple(data["coef"]), float(data["intercept"]))
 
 
