@@ -288,3 +288,28 @@ def test_a_person_asked_in_a_role_is_held_only_by_a_name_in_that_role(tokenizer)
     assert kind_held(part, _quote("副院长张华出席。", "副院长张华出席。"), env) == 0.0
     part, env = _env(tokenizer, "调研是谁带的队？", sentence)           # no role asked: a name is enough
     assert kind_held(part, _quote(sentence, member), env) == 1.0
+
+
+@pytest.mark.parametrize("part, words, kind", [
+    ("青溪晚报那篇里，示范区有多少家企业", "青溪晚报", "news"),
+    ("按2022年的杂志，孵化器有多少家", "2022年", "magazine"),
+    ("年鉴汇编里说全市专利总数是多少", "年鉴汇编", ""),
+    ("园区引进了多少家企业", None, None),
+])
+def test_a_part_names_the_source_to_read(part, words, kind):
+    from kb.answer.question import source_mention
+    ref = source_mention(part)
+    assert (ref.words, ref.kind) == (words, kind) if words else ref is None
+
+
+def test_a_part_naming_a_source_is_read_from_that_source_only(tokenizer):
+    import dataclasses
+    from kb.answer.question import SourceRef
+    from kb.answer.reader import named_source
+    spring = dataclasses.replace(hit("春季刊：示范区入驻企业120家。", 1), title="《青溪科技》2022年第1期", kind="magazine")
+    paper = dataclasses.replace(hit("晚报：示范区入驻企业150家。", 2), title="青溪晚报：示范区一周年", kind="news")
+    assert named_source(SourceRef("青溪晚报", "news"), [spring, paper]) == {1}
+    assert named_source(SourceRef("2022年", "magazine"), [spring, paper]) == {0}
+    assert named_source(SourceRef("某某日报", "news"), [spring, paper]) is None      # not among them: read all
+    a = extractive_answer("青溪晚报那篇说示范区入驻企业多少家？", [spring, paper], tokenizer, lambda t: 3.0)
+    assert a.answered and "150家" in a.text and "120家" not in a.text

@@ -29,6 +29,32 @@ _COMPARE = re.compile(r"(?:一样|一致|相同)(?:吗|不)|是否(?:一致|相�
                       r"|各(?:自)?(?:怎么|如何)?说|怎么说的|说法")
 
 
+# A part that names where to read (党代会那篇报道说…, 按改革汇编, 快报里): the words before a source noun.
+_SOURCE_MENTION = re.compile(r"[^，,。？?、；;：:“”\"]{1,12}?(?:那篇|这篇|那期|这期|一文|那份|快报|日报|晚报|汇编|杂志|报道)")
+_SOURCE_FILLER = re.compile(r"那篇|这篇|那期|这期|一文|那份|杂志|报道|文章|^(?:按|据|根据|依据|看|在|从)|的$")
+
+
+_SOURCE_KIND = (("magazine", re.compile(r"那期|这期|杂志$")), ("news", re.compile(r"(?:报道|快报|日报|晚报)$")))
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    words: str                  # what its document's or article's title would hold: 党代会, 现代快报, 2023年
+    kind: str = ""              # the document kind a source noun implies (那期 → magazine), empty for any
+
+
+def source_mention(text: str) -> SourceRef | None:
+    """The source a part names (…那篇报道说, 2023年那期里, 改革汇编里), or None."""
+    m = _SOURCE_MENTION.search(text)
+    if not m:
+        return None
+    kind = next((k for k, pattern in _SOURCE_KIND if pattern.search(m.group())), "")
+    words, last = m.group(), ""
+    while words != last:              # 按2023年的杂志 → 2023年
+        words, last = _SOURCE_FILLER.sub("", words).strip(), words
+    return SourceRef(words, kind)
+
+
 @dataclass(frozen=True)
 class Part:
     text: str
@@ -41,6 +67,7 @@ class Part:
     subject: TermWeights | None  # an earlier part's words: a later part often omits its subject
     slot: TermWeights           # the words beside the question word (占地[多少]亩 → 占地 亩)
     compare: bool = False       # a later part asks whether the sources agree: answer from each source
+    source: SourceRef | None = None  # the source the part names (source_mention): its answer is read there
 
 
 @dataclass(frozen=True)
@@ -92,6 +119,6 @@ def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Q
         carried = [t for p in parts for t in p.terms.terms if t not in terms]
         parts.append(Part(text, kind_of(text), weights(terms, soft), weights(tokenizer.query_terms(_focus(text))),
                           weights(head), frozenset(YEAR.findall(text)), rare, weights(carried) if carried else None,
-                          weights(tokenizer.slot(text), soft)))
+                          weights(tokenizer.slot(text), soft), source=source_mention(text)))
     return Question(question, tuple(parts), weights(tokenizer.query_terms(asks), soft),
                     is_chinese(question))

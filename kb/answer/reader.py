@@ -3,6 +3,7 @@ highest, given when its probability clears the calibrated threshold; otherwise t
 named reason. The answer quotes the passages verbatim with numbered citations."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -13,7 +14,7 @@ from ..retrieve import Hit
 from .candidates import CLAUSE, MIN_CHARS, TRIM_FROM, Candidate, candidates
 from .features import FIGURE, NAMES, Env, sentence_spans, vectors, years_of
 from .qualifiers import conflicts
-from .question import YEAR, Part, Question, analyse
+from .question import YEAR, Part, Question, SourceRef, analyse
 from .scorer import Scorer, load
 
 
@@ -42,6 +43,29 @@ def _vectors(q: Question, hits: list[Hit], embed: Embed | None) -> dict:
             "sentence_vectors": dict(zip(sentences, embed(sentences, False)))}
 
 
+_TITLE_CHARS = re.compile(r"[\u4e00-\u9fff\d]")
+
+
+def _bigrams(text: str) -> set[str]:
+    text = "".join(_TITLE_CHARS.findall(text))
+    return {text[i:i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
+
+
+def named_source(source: SourceRef | None, hits: list[Hit]) -> set[int] | None:
+    """The passages of the source a part names, by index: of the kind its noun implies, whose document or article
+    title (with its publication, issue and date) holds at least half of the words' character pairs. None when
+    the part names no source or no passage is of it: the part is then read from every passage."""
+    if source is None:
+        return None
+    want = _bigrams(source.words)
+    found = set()
+    for i, h in enumerate(hits):
+        meta = _bigrams(f"{h.title}{h.article}{h.publication}{h.issue}{h.date.replace('-', '年')}")
+        if (not source.kind or h.kind == source.kind) and (not want or 2 * len(want & meta) >= len(want)):
+            found.add(i)
+    return found or None
+
+
 def score_parts(question: str, hits: list[Hit], tokenizer, idf, scorer: Scorer | None,
                 soft: float, max_parts: int, embed: Embed | None = None
                 ) -> tuple[Question, list[list[Scored]], Env]:
@@ -52,7 +76,9 @@ def score_parts(question: str, hits: list[Hit], tokenizer, idf, scorer: Scorer |
     env = Env(q, hits, tokenizer, idf("\x00"), **_vectors(q, hits, embed))
     out = []
     for part in q.parts:
-        rows = zip(pool, vectors(part, pool, env))
+        read = named_source(part.source, hits)
+        cands = pool if read is None else [c for c in pool if c.hit_index in read]
+        rows = zip(cands, vectors(part, cands, env))
         scored = [Scored(c, x, scorer.candidate.probability(x) if scorer else 0.0) for c, x in rows]
         out.append(sorted(scored, key=lambda s: (-s.p, s.cand.hit_index, s.cand.start)))
     return q, out, env
