@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     article TEXT, section TEXT, page INTEGER, page_end INTEGER, index_text TEXT, tokens TEXT, PRIMARY KEY (chunk_id, doc_id)
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
 # A staged version lives under "~staging~//<doc_id>": doc ids are file names or relative paths, which never hold
@@ -211,6 +212,24 @@ class Catalog:
                 "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(c.chunk_id, staging_id, c.ord, c.text, c.start, c.end, c.article, c.section, c.page, c.page_end,
                   c.context_text(), t) for c, t in zip(chunks, tokens)])
+
+    def meta(self, key: str) -> str | None:
+        """A value of the catalog's own (the tokenizer its tokens were cut with); None when unset or in a
+        catalog older than the meta table."""
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError:     # a read-only catalog written before the meta table existed
+            return None
+        return row[0] if row else None
+
+    def retokenize(self, tokenize, key: str, value: str) -> int:
+        """Every chunk's tokens cut again from its index text, and meta[key] = value, in one transaction."""
+        with self._tx():
+            rows = self._db.execute("SELECT rowid, index_text FROM chunks").fetchall()
+            self._db.executemany("UPDATE chunks SET tokens = ? WHERE rowid = ?",
+                                 [(" ".join(tokenize(r["index_text"] or "")), r["rowid"]) for r in rows])
+            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+        return len(rows)
 
     def publish(self, doc_id: str) -> None:
         """Atomically replace the ready version of doc_id with its staged version."""

@@ -283,7 +283,14 @@ class Indexer:
         if problem:
             notes.append(problem + ("，将从目录重建" if dry_run else "，已从目录重建"))
         rebuild = bool(problem) or set(self.bm25.stored_ids()) != wanted or not self.bm25.version()
+        # Tokens cut by another tokenizer (an upgrade changed the vocabulary or the cutting) miss query words.
+        stale = self.catalog.meta("tokenizer") != self.tokenizer.fingerprint
+        if stale and wanted:
+            notes.append("分词规则或词表已更新，" + ("将按新规则重建全文索引" if dry_run else "已按新规则重建全文索引"))
+            rebuild = True
         if not dry_run:
+            if stale:
+                self.catalog.retokenize(self.tokenizer.tokenize, "tokenizer", self.tokenizer.fingerprint)
             self.vectors.delete(extra)
             if missing:
                 rows = [r for r in self.catalog.all_chunks(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import re
 import threading
@@ -70,6 +71,10 @@ def _tagger(tokenizer):
 class Tokenizer:
     """A jieba tokenizer of our own (not the global one) with the vocabulary and aliases loaded."""
 
+    # Raised whenever tokenize() cuts a text differently (the 5·18 folding of the eighth session): an index whose
+    # tokens were cut by another version is re-tokenized at the next ingest or repair (kb.indexer).
+    VERSION = 2
+
     def __init__(self, vocab_file: Path | None = None, aliases_file: Path | None = None, cache_dir: Path | None = None):
         self._jieba = jieba.Tokenizer()
         if cache_dir:
@@ -91,6 +96,8 @@ class Tokenizer:
             for word in group:
                 self.aliases.setdefault(word, set()).update(w for w in group if w != word)
         self.vocab += [w for w in self.aliases if w not in self.vocab]
+        self.fingerprint = hashlib.sha1("\n".join([str(self.VERSION), jieba.__version__, *self.vocab])
+                                        .encode("utf-8")).hexdigest()[:16]
 
     def _init(self) -> None:
         with self._lock:

@@ -328,6 +328,27 @@ def test_damaged_bm25_files_are_rebuilt_on_open_and_by_repair(indexed, data_dir,
     assert _consistent(_kb())
 
 
+@pytest.mark.integration
+def test_tokens_cut_by_an_older_tokenizer_are_cut_again(indexed, data_dir, cli):
+    """An index from before a tokenizer change (an upgrade) is re-tokenized by repair and by the next ingest."""
+    import sqlite3
+    db = sqlite3.connect(data_dir / "catalog.sqlite")
+    with db:       # as an older version left it: other tokens, and no record of the tokenizer
+        db.execute("UPDATE chunks SET tokens = 'x'")
+        db.execute("DELETE FROM meta")
+    db.close()
+    rc, out, _ = cli("repair", "--dry-run")
+    assert rc == 0 and "将按新规则重建全文索引" in out, out
+    rc, out, _ = cli("repair")
+    assert rc == 0 and "已按新规则重建全文索引" in out, out
+    kb = _kb()
+    hits = kb.search("首次认定高新技术企业奖励", top_k=1)
+    assert hits and "bm25" in hits[0].found_by and "20万元" in hits[0].text
+    assert kb.catalog.meta("tokenizer") == kb.tokenizer.fingerprint and _consistent(kb)
+    rc, out, _ = cli("repair")
+    assert rc == 0 and "分词" not in out        # once only
+
+
 def _empty_the_catalog(data_dir: Path) -> None:
     import sqlite3
     db = sqlite3.connect(data_dir / "catalog.sqlite")
