@@ -5,11 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
-import numpy as np
-
 from .answer.question import fact_parts, split_parts
 from .model import Filters, Hit
-from .rerank import features, rerank, sentences
+from .rerank import features, rerank, sentences, unit
 from .retrieve import fuse, fuse_lists, fuse_scores, make_hits, normalise
 from .stores import Stores
 from .text import TermWeights
@@ -100,7 +98,6 @@ class HybridRetriever:
     def rerank_features(self, hits: list[Hit], weighted: TermWeights, query_vector) -> list[tuple[float, ...]]:
         """kb.rerank.NAMES of each hit: its sentences' vectors come from the cache filled at ingest."""
         texts = sorted({s for h in hits for s in sentences(h.text)})
-        unit = lambda v: (a := np.asarray(v, dtype=np.float32)) / (np.linalg.norm(a) or 1.0)  # noqa: E731
         vectors = dict(zip(texts, map(unit, self.stores.embedder.get_text_embedding_batch(texts)))) if texts else {}
         return features(hits, weighted, unit(query_vector), vectors)
 

@@ -37,6 +37,11 @@ def sentences(text: str) -> list[str]:
     return [text[a:b].strip() for a, b in split_sentences(text)]
 
 
+def unit(vector) -> np.ndarray:
+    v = np.asarray(vector, dtype=np.float32)
+    return v / (np.linalg.norm(v) or 1.0)
+
+
 def features(hits: list[Hit], weights: TermWeights, query: np.ndarray,
              vectors: Mapping[str, np.ndarray]) -> list[tuple[float, ...]]:
     """NAMES for each hit. query and vectors (by sentence text) are unit length; a sentence without a vector
