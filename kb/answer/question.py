@@ -29,7 +29,7 @@ _COMPARE = re.compile(r"(?:一样|一致|相同)(?:吗|不)|是否(?:一致|相�
                       r"|各(?:自)?(?:怎么|如何)?说|怎么说的|说法")
 
 
-# A part that names where to read (党代会那篇报道说…, 按改革汇编, 快报里): the words before a source noun.
+# A part that names where to read (青溪晚报那篇说…, 按政策汇编, 日报里): the words before a source noun.
 _SOURCE_MENTION = re.compile(r"[^，,。？?、；;：:“”\"]{1,12}?(?:那篇|这篇|那期|这期|一文|那份|快报|日报|晚报|汇编|杂志|报道)")
 _SOURCE_FILLER = re.compile(r"那篇|这篇|那期|这期|一文|那份|杂志|报道|文章|^(?:按|据|根据|依据|看|在|从)|的$")
 
@@ -39,12 +39,12 @@ _SOURCE_KIND = (("magazine", re.compile(r"那期|这期|杂志$")), ("news", re.
 
 @dataclass(frozen=True)
 class SourceRef:
-    words: str                  # what its document's or article's title would hold: 党代会, 现代快报, 2023年
+    words: str                  # what its document's or article's title would hold: 青溪晚报, 政策汇编, 2022年
     kind: str = ""              # the document kind a source noun implies (那期 → magazine), empty for any
 
 
 def source_mention(text: str) -> SourceRef | None:
-    """The source a part names (…那篇报道说, 2023年那期里, 改革汇编里), or None."""
+    """The source a part names (…那篇报道说, 2022年那期里, 政策汇编里), or None."""
     m = _SOURCE_MENTION.search(text)
     if not m:
         return None
