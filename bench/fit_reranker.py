@@ -47,7 +47,7 @@ def gather(kb: KnowledgeBase, items: list[dict], depth: int, variant: str) -> li
         if not item.get("evidence"):
             continue
         q = item["question"]
-        hits = kb.retriever._ranked(q, Filters(), kb.retriever._depth(kb.settings.top_k), None)[:depth]
+        hits = kb.retriever.search(q, Filters(), top_k=depth, by_parts=False)
         weighted = TermWeights(st.tokenizer.query_terms(q), st.bm25.idf, st.tokenizer.aliases, kb.settings.soft_match)
         x = np.array(kb.retriever.rerank_features(hits, weighted, st.embedder.get_query_embedding(q)), float)
         if variant == "all":

@@ -222,14 +222,13 @@ class Catalog:
             return None
         return row[0] if row else None
 
-    def retokenize(self, tokenize, key: str, value: str) -> int:
+    def retokenize(self, tokenize, key: str, value: str) -> None:
         """Every chunk's tokens cut again from its index text, and meta[key] = value, in one transaction."""
         with self._tx():
             rows = self._db.execute("SELECT rowid, index_text FROM chunks").fetchall()
             self._db.executemany("UPDATE chunks SET tokens = ? WHERE rowid = ?",
                                  [(" ".join(tokenize(r["index_text"] or "")), r["rowid"]) for r in rows])
             self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
-        return len(rows)
 
     def publish(self, doc_id: str) -> None:
         """Atomically replace the ready version of doc_id with its staged version."""
