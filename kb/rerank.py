@@ -17,8 +17,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ingest.chunking import split_sentences
-
+from .answer.features import sentence_spans
 from .answer.scorer import Linear
 from .model import Hit
 from .text import TermWeights
@@ -33,8 +32,8 @@ class Reranker:
 
 
 def sentences(text: str) -> list[str]:
-    """A passage's sentences, cut as at ingest (kb.answer.features.sentence_spans), so their vectors are cached."""
-    return [text[a:b].strip() for a, b in split_sentences(text)]
+    """A passage's sentences as the answerer cuts them (and the ingest embeds them), so their vectors are cached."""
+    return [t for _, _, t in sentence_spans(text)]
 
 
 def unit(vector) -> np.ndarray:

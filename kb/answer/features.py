@@ -84,7 +84,7 @@ def _neighbour(env: Env, cand: Candidate, step: int) -> str:
 def _held(part: Part, cand: Candidate, env: Env) -> bool:
     kind = part.kind
     if kind.name == "person":
-        # A person in the role asked (院长是谁): a name, and that role, not only its deputy.
+        # A person in the role asked (院长是谁): a name, and that role, not only its deputy (roles: once a part).
         return (all(holds_role(r, cand.text) for r in roles(part.text))
                 and env.once(("person", cand.text), lambda: env.tokenizer.has_person_name(cand.text)))
     return bool(kind.evidence.search(cand.text)) if kind.evidence is not None else False

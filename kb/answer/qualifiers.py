@@ -28,6 +28,7 @@ _NUMERAL = {c: i for i, c in enumerate("零一二三四五六七八九十", star
 _ROLE = re.compile(r"(?<!副)(董事长|总经理|经理|局长|院长|所长|主任|书记|校长|主席|理事长|会长|秘书长|行长|总裁|部长|区长|市长)")
 
 
+@functools.lru_cache(maxsize=256)
 def roles(text: str) -> tuple[str, ...]:
     """The roles a text names (局长, 院长 …), not as their deputies."""
     return tuple(sorted(set(_ROLE.findall(text))))
