@@ -204,6 +204,23 @@ class Tokenizer:
                 head = head[-1:]
         return [w.lower() for w in head if w not in STOPWORDS and not _PUNCT.match(w)]
 
+    def asked_unit(self, question: str, units: frozenset[str]) -> str:
+        """The unit a count is asked in: the measure word right after 多少/几 (多少名, 几天, 多少万吨 → 吨, 几个月
+        → 月), if it is one of `units`; empty when none is named (多少个项目, 多少支持)."""
+        words = [w for w, _ in self.tagged(question)]
+        for i, word in enumerate(words):
+            if word.startswith("多少"):
+                rest, nxt = word[2:], words[i + 1: i + 3]
+            elif word.startswith("几") and not (i and words[i - 1][-1:] in "这近前"):    # 这几年: not asked
+                rest, nxt = word[1:], words[i + 1: i + 3]
+            else:
+                continue
+            for unit in (rest, *nxt):
+                unit = unit.lstrip("万亿千百").lower()
+                if unit and unit != "个":
+                    return unit if unit in units else ""
+        return ""
+
     def has_person_name(self, text: str) -> bool:
         words = self.tagged(text)
         return any(flag.startswith("nr") and 2 <= len(word) <= 3 and word[0] in _SURNAMES

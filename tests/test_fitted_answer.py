@@ -88,6 +88,31 @@ def test_slot_is_the_words_beside_the_question_word(tokenizer, question, words):
     assert "多少" not in tokenizer.slot(question) and "是" not in tokenizer.slot(question)
 
 
+@pytest.mark.parametrize("question, unit", [
+    ("青溪园区共有多少家企业？", "家"), ("研修班首期办了几天？", "天"), ("新校区占地多少亩？", "亩"),
+    ("示范线的年产能是多少万吨？", "吨"), ("实验室有几位院士？", "位"), ("项目用了几个月建成？", "月"),
+    ("签约了多少个项目？", ""), ("企业能拿到多少支持？", ""), ("推荐了多少人才？", ""), ("这几年变化大吗？", ""),
+])
+def test_the_unit_a_count_is_asked_in(tokenizer, question, unit):
+    from kb.answer.kinds import UNITS
+    assert tokenizer.asked_unit(question, UNITS) == unit
+
+
+def test_a_figure_in_the_unit_asked_or_one_counting_the_same_things():
+    from kb.answer.kinds import holds_unit
+    assert holds_unit("名", "研发团队共有1.5万人") and holds_unit("家", "集聚企业20余家") and holds_unit("月", "历时3个月")
+    assert holds_unit("gwh", "产能达50GWh") and holds_unit("位", "入驻院士两位")
+    assert not holds_unit("天", "历时3个月") and not holds_unit("吨", "11月11日签约") and not holds_unit("家", "吸引人才30名")
+
+
+def test_a_count_in_other_units_is_named_as_the_reason(tokenizer):
+    # Whether it is refused is the fitted model's call; what a refusal says is not.
+    a = ask(tokenizer, "青溪实验室的合作协议有效期是几年？",
+            "11月8日下午，青溪区人民政府与青溪实验室签订全面合作协议，双方将共建12个联合创新中心。", threshold=0.999)
+    assert dict(a.explain[0].top[0].features)["unit_missing"] == 1.0
+    assert not a.answered and a.explain[0].reason == "找到的句子中没有以“年”计的数字"
+
+
 def test_a_vocabulary_word_can_be_what_is_asked(tmp_path):
     # jieba tags user words it has no tag for as it tags punctuation ("x"): they must still count as nouns.
     from kb.text import Tokenizer

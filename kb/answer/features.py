@@ -14,6 +14,7 @@ from ingest.chunking import split_sentences
 
 from ..retrieve import Hit
 from .candidates import Candidate
+from .kinds import holds_unit
 from .qualifiers import clashes, holds_role, roles
 from .question import RELATIVE_YEAR, YEAR, Part, Question
 
@@ -97,6 +98,11 @@ def kind_held(part, cand, env) -> float:
 def kind_missing(part, cand, env) -> float:
     needs = part.kind.evidence is not None or part.kind.name == "person"
     return float(needs and not _held(part, cand, env))
+
+
+def unit_missing(part, cand, env) -> float:
+    """A count asked in a unit (多少家, 几位) and no figure of the quote is in it: the quote counts other things."""
+    return float(bool(part.unit) and not holds_unit(part.unit, cand.text))
 
 
 def years_of(cand: Candidate, hit: Hit, text_only: bool = False) -> set[str]:
@@ -207,6 +213,7 @@ FEATURES: tuple[tuple[str, Callable[[Part, Candidate, Env], float]], ...] = (
                                         for o in e.question.parts if o is not p), default=0.0)),
     ("kind_held", kind_held),
     ("kind_missing", kind_missing),
+    ("unit_missing", unit_missing),
     ("year_missing", year_missing),
     ("year_in_quote", year_in_quote),
     ("year_other_in_quote", year_other_in_quote),

@@ -5,6 +5,7 @@ any sentence can hold the answer (how, yes/no, other); the scorer learns how muc
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -55,3 +56,24 @@ OTHER = Kind("other", "事实", _re(r"$^"), None)
 
 def kind_of(part: str) -> Kind:
     return next((k for k in KINDS if k.asks.search(part)), OTHER)
+
+
+# The units a count is asked in (多少家, 几位, 多少亩, 多少GWh). 个 counts anything and is never asked; 元 is the
+# amount kind's own evidence.
+UNITS = frozenset("""家 项 人 名 位 次 年 件 类 期 批 所 台 套 条 种 座 笔 只 天 周 月 倍 届 篇 门 款 张 支 户 场 轮 辆 吨 亩
+公顷 平方公里 平方米 公里 千瓦 小时 gwh mw""".split())
+# Units that count the same things: a quote may answer 多少名 in 人.
+_SAME_UNIT = {u: group for group in (frozenset("人名位"), frozenset("项件"), frozenset("家户所"), frozenset("次场轮届"))
+              for u in group}
+_COUNTED = r"(?:\d+(?:\.\d+)?|[一二三四五六七八九十两百千万]+)\s*(?:[多余万亿千百]\s*)*(?:个)?\s*(?:"
+
+
+@functools.lru_cache(maxsize=64)
+def _unit_pattern(unit: str) -> re.Pattern:
+    units = sorted(_SAME_UNIT.get(unit, {unit}), key=len, reverse=True)
+    return re.compile(_COUNTED + "|".join(map(re.escape, units)) + ")", re.IGNORECASE)
+
+
+def holds_unit(unit: str, text: str) -> bool:
+    """The text gives a figure in the unit asked, or in one counting the same things (20余名, 1.5万人, 3个月)."""
+    return _unit_pattern(unit).search(text) is not None

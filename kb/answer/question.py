@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ..text import CJK, TermWeights
-from .kinds import Kind, kind_of
+from .kinds import UNITS, Kind, kind_of
 
 RARE_IDF = 5.0       # a word in a handful of passages: names one thing, not a kind of thing
 _PART_SPLIT = re.compile(r"[？?；;！!。]")
@@ -68,6 +68,7 @@ class Part:
     slot: TermWeights           # the words beside the question word (占地[多少]亩 → 占地 亩)
     compare: bool = False       # a later part asks whether the sources agree: answer from each source
     source: SourceRef | None = None  # the source the part names (source_mention): its answer is read there
+    unit: str = ""              # the unit a count is asked in (多少家 → 家), empty when none is named
 
 
 @dataclass(frozen=True)
@@ -117,8 +118,10 @@ def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Q
         rare = tuple(t for t in terms if len(t) > 1 and idf(t) >= RARE_IDF and not t.isdigit())
         # The subject carried into a later part: the earlier parts' words this one does not repeat.
         carried = [t for p in parts for t in p.terms.terms if t not in terms]
-        parts.append(Part(text, kind_of(text), weights(terms, soft), weights(tokenizer.query_terms(_focus(text))),
+        kind = kind_of(text)
+        parts.append(Part(text, kind, weights(terms, soft), weights(tokenizer.query_terms(_focus(text))),
                           weights(head), frozenset(YEAR.findall(text)), rare, weights(carried) if carried else None,
-                          weights(tokenizer.slot(text), soft), source=source_mention(text)))
+                          weights(tokenizer.slot(text), soft), source=source_mention(text),
+                          unit=tokenizer.asked_unit(text, UNITS) if kind.name == "count" else ""))
     return Question(question, tuple(parts), weights(tokenizer.query_terms(asks), soft),
                     is_chinese(question))

@@ -124,6 +124,8 @@ def _reason(part: Part, best: Scored | None, hits: list[Hit], q_text: str) -> st
     if f["qualifier_clash"]:
         asked, quoted = conflicts(q_text, c.text)[0]
         return f"找到的句子说的是“{quoted}”，不是所问的“{asked}”"
+    if f["unit_missing"]:
+        return f"找到的句子中没有以“{part.unit}”计的数字"
     if f["rare_absent_passage"]:
         absent = [w for w in part.rare if not part.terms.present(w, c.context)]
         return f"资料未提及“{'、'.join(absent)}”"
