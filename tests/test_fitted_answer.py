@@ -202,6 +202,10 @@ def test_agreement_compares_the_figure_of_the_kind_asked():
     ("天宁区的孵化器有几家？", "钟楼区拥有孵化器5家", 1),
     ("武进国家高新区有多少家企业？", "武进区有企业8000家", 1),   # the longer name is not read as the district
     ("武进国家高新区有多少家企业？", "武进高新区有企业3000家", 0),
+    ("青溪材料公司去年净利润多少？", "去年青溪材料公司营业收入达8.2亿元", 1),
+    ("青溪材料公司去年净利润多少？", "去年营业收入8.2亿元，净利润1.1亿元", 0),
+    ("青溪研究院的注册资本是多少？", "青溪研究院累计争取各类资金3000万元", 1),
+    ("新建的孵化器奖励多少？", "对新建孵化器给予最高50万元资助", 0),      # one family: a grant by any name
 ])
 def test_qualifier_clashes(asked, quoted, n):
     from kb.answer.qualifiers import clashes

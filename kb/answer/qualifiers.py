@@ -1,5 +1,5 @@
 """Qualifiers that exclude one another: a question that names one member of a family (省级, 第二批, 上半年,
-武进区) is not answered by a quote that names another member and not it. One table; how much a clash counts is
+武进区, 净利润) is not answered by a quote that names another member and not it. One table; how much a clash counts is
 fit from the tuning questions (features.qualifier_clash), not set here.
 """
 from __future__ import annotations
@@ -17,6 +17,11 @@ FAMILIES: tuple[tuple[tuple[str, ...], ...], ...] = (
      ("前三季度",), ("四季度", "第四季度"), ("全年",)),
     # year, relative to the document's
     (("今年",), ("去年", "上年"), ("前年",), ("明年",)),
+    # what a sum of money measures: a company's profit is not its revenue, its registered capital not a grant
+    (("净利润", "利润", "利税"), ("营业收入", "营收", "销售收入", "营业额", "销售额", "主营业务收入", "收入"),
+     ("注册资本", "注册资金"), ("总投资", "投资额", "投资"), ("产值", "总产值", "地区生产总值", "生产总值"),
+     ("贷款", "授信"), ("融资",), ("价格", "售价", "单价"), ("税收", "纳税"), ("成交额", "合同额", "交易额"),
+     ("资助", "补贴", "补助", "奖励", "奖金", "奖补", "资金", "经费")),
     # the city and its districts (the corpus's own places)
     (("武进国家高新区", "武进高新区", "武高新"), ("常州高新区", "常高新", "新北区"), ("常州经开区", "经开区"),
      ("武进区",), ("天宁区",), ("钟楼区",), ("金坛区",), ("溧阳市",), ("常州市", "市科技局")),
