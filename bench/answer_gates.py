@@ -21,8 +21,9 @@ from kb.library import KnowledgeBase  # noqa: E402
 from kb.settings import load_settings  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-SLOT, RARE, HEAD, OTHER_YEAR, CLASH = (NAMES.index(n) for n in (
-    "slot_absent_passage", "rare_absent_passage", "head_absent_passage", "year_other_in_quote", "qualifier_clash"))
+SLOT, RARE, HEAD, OTHER_YEAR, CLASH, CLASH_PASSAGE, UNIT = (NAMES.index(n) for n in (
+    "slot_absent_passage", "rare_absent_passage", "head_absent_passage", "year_other_in_quote", "qualifier_clash",
+    "qualifier_clash_passage", "unit_missing"))
 
 
 def main() -> None:
@@ -38,7 +39,8 @@ def main() -> None:
     gates = {"none": lambda x: True, "slot wholly absent": lambda x: x[SLOT] < 1.0,
              "slot half absent": lambda x: x[SLOT] < 0.5, "rare half absent": lambda x: x[RARE] < 0.5,
              "answer head absent": lambda x: not x[HEAD], "quote of another year": lambda x: not x[OTHER_YEAR],
-             "qualifier clash": lambda x: not x[CLASH]}
+             "qualifier clash": lambda x: not x[CLASH], "clash in the passage": lambda x: not x[CLASH_PASSAGE],
+             "unit missing": lambda x: not x[UNIT]}
     for name, gate in gates.items():
         reader._passes = lambda x, m, gate=gate: base(x, m) and gate(x)
         cells = []

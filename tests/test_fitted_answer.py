@@ -30,6 +30,13 @@ def test_kind_table(question, kind):
     assert kind_of(question).name == kind
 
 
+def test_a_refusal_names_only_words_that_name_something(tokenizer):
+    from kb.answer.question import analyse
+    part = analyse("青溪那边的注册资本到底是多少？", tokenizer, lambda t: 6.0, 0.5).parts[0]
+    assert {"那边", "到底"} <= set(part.rare)
+    assert "注册资本" in part.naming and not {"那边", "到底"} & set(part.naming)
+
+
 def test_a_year_is_not_a_count():
     count = kind_of("有多少家？").evidence
     assert not count.search("2019年，示范区正式获批。")

@@ -9,6 +9,10 @@ from ..text import CJK, TermWeights
 from .kinds import UNITS, Kind, kind_of
 
 RARE_IDF = 5.0       # a word in a handful of passages: names one thing, not a kind of thing
+# Parts of speech (jieba's tags) of words that name a thing the corpus could report: nouns and names,
+# abbreviations, idioms, numerals with their measure (第一批), nominal verbs. Pronouns, adverbs, place and time
+# words (那边, 到底, 市里) name nothing; a verb names something only if the corpus uses it (竣工, not 拿到).
+_NAMING = ("n", "j", "l", "i", "b", "m", "eng", "vn")
 _PART_SPLIT = re.compile(r"[？?；;！!。]")
 _QUESTION_WORD = re.compile(r"什么|哪|多少|几|谁|怎么|怎样|如何|吗|是否|何")
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
@@ -69,6 +73,7 @@ class Part:
     compare: bool = False       # a later part asks whether the sources agree: answer from each source
     source: SourceRef | None = None  # the source the part names (source_mention): its answer is read there
     unit: str = ""              # the unit a count is asked in (多少家 → 家), empty when none is named
+    naming: tuple[str, ...] = ()  # the rare words that name something (_naming): what a refusal may say is absent
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,15 @@ def _focus(text: str) -> str:
     return next((c for c in reversed(clauses) if _QUESTION_WORD.search(c)), clauses[-1])
 
 
+def _naming(text: str, words: tuple[str, ...], tokenizer, idf) -> tuple[str, ...]:
+    """Those of the words that name something, as the part reads (not a search-mode piece of a longer word, 年省
+    of 2020年省…, nor a pronoun or adverb such as 那边, 到底): a refusal saying “资料未提及‘那边’” explains nothing."""
+    tags = {w.lower(): flag for w, flag in tokenizer.tagged(text)}
+    unseen = idf("\x00")
+    return tuple(w for w in words if (flag := tags.get(w)) is not None
+                 and (flag.startswith(_NAMING) or (flag.startswith("v") and idf(w) < unseen)))
+
+
 def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Question:
     def weights(words, soft_=0.0):
         return TermWeights(list(words), idf, tokenizer.aliases, soft_)
@@ -122,6 +136,7 @@ def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Q
         parts.append(Part(text, kind, weights(terms, soft), weights(tokenizer.query_terms(_focus(text))),
                           weights(head), frozenset(YEAR.findall(text)), rare, weights(carried) if carried else None,
                           weights(tokenizer.slot(text), soft), source=source_mention(text),
-                          unit=tokenizer.asked_unit(text, UNITS) if kind.name == "count" else ""))
+                          unit=tokenizer.asked_unit(text, UNITS) if kind.name == "count" else "",
+                          naming=_naming(text, rare, tokenizer, idf)))
     return Question(question, tuple(parts), weights(tokenizer.query_terms(asks), soft),
                     is_chinese(question))

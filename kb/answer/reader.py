@@ -126,8 +126,8 @@ def _reason(part: Part, best: Scored | None, hits: list[Hit], q_text: str) -> st
         return f"找到的句子说的是“{quoted}”，不是所问的“{asked}”"
     if f["unit_missing"]:
         return f"找到的句子中没有以“{part.unit}”计的数字"
-    if f["rare_absent_passage"]:
-        absent = [w for w in part.rare if not part.terms.present(w, c.context)]
+    absent = [w for w in part.naming if not part.terms.present(w, c.context)] if f["rare_absent_passage"] else []
+    if absent:
         return f"资料未提及“{'、'.join(absent)}”"
     if f["head_absent_passage"]:
         return f"找到的段落未提及所问的“{''.join(part.head.terms)}”"
