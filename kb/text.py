@@ -211,7 +211,7 @@ class Tokenizer:
         for i, word in enumerate(words):
             if word.startswith("多少"):
                 rest, nxt = word[2:], words[i + 1: i + 3]
-            elif word.startswith("几") and not (i and words[i - 1][-1:] in "这近前"):    # 这几年: not asked
+            elif word.startswith("几") and not (i and words[i - 1][-1:] in ("这", "近", "前")):  # 这几年: not asked
                 rest, nxt = word[1:], words[i + 1: i + 3]
             else:
                 continue
