@@ -209,13 +209,10 @@ class Tokenizer:
         → 月), if it is one of `units`; empty when none is named (多少个项目, 多少支持)."""
         words = [w for w, _ in self.tagged(question)]
         for i, word in enumerate(words):
-            if word.startswith("多少"):
-                rest, nxt = word[2:], words[i + 1: i + 3]
-            elif word.startswith("几") and not (i and words[i - 1][-1:] in ("这", "近", "前")):  # 这几年: not asked
-                rest, nxt = word[1:], words[i + 1: i + 3]
-            else:
+            asks = 2 if word.startswith("多少") else 1 if word.startswith("几") else 0
+            if not asks or (asks == 1 and i and words[i - 1][-1:] in ("这", "近", "前")):   # 这几年: not asked
                 continue
-            for unit in (rest, *nxt):
+            for unit in (word[asks:], *words[i + 1: i + 3]):
                 unit = unit.lstrip("万亿千百").lower()
                 if unit and unit != "个":
                     return unit if unit in units else ""
