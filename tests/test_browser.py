@@ -247,6 +247,7 @@ def test_a_card_opens_its_whole_article_with_the_quote_marked(served, page):
     sync_api.expect(card).not_to_contain_text("相关度")
     card.get_by_role("link", name="查看全文").click()
     view = page.locator("#kb-source-view")
+    sync_api.expect(view.locator(".src-view")).to_have_count(1)          # the article arrived at all
     sync_api.expect(view.locator("mark")).not_to_have_count(0)
     sync_api.expect(view.locator("mark").first).to_be_in_viewport()
     sync_api.expect(view).to_contain_text("净增30家以上")

@@ -31,6 +31,12 @@ document.addEventListener("click", (event) => {
   setTimeout(() => button.click(), 0);
 });
 """
+# The key is read from the box itself when the button fires, not from Gradio's copy of the box's value: that copy
+# follows the input event asynchronously. (Once in CI a click opened no article; this takes that race away.)
+KEY_JS = """(key, conv) => {
+  const box = document.querySelector("#kb-open-key textarea");
+  return [box ? box.value : key, conv];
+}"""
 SCROLL_JS = """() => { setTimeout(() => {
   const mark = document.querySelector("#kb-source-view mark");
   if (mark) mark.scrollIntoView({block: "center"});
@@ -105,4 +111,4 @@ def build_source_view(kb, conversation: gr.State) -> None:
         return view, image, file, line, gr.update(open=True)
 
     button.click(on_open, [key, conversation], [article, page, download, message, panel], api_name="source",
-                 show_progress="minimal").then(None, None, None, js=SCROLL_JS)
+                 show_progress="minimal", js=KEY_JS).then(None, None, None, js=SCROLL_JS)
