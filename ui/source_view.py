@@ -26,17 +26,15 @@ document.addEventListener("click", (event) => {
   const box = document.querySelector("#kb-open-key textarea");
   const button = document.querySelector("#kb-open-button");
   if (!box || !button) return;
+  window.kbOpenKey = link.dataset.open;
   box.value = link.dataset.open;
   box.dispatchEvent(new Event("input", {bubbles: true}));
   setTimeout(() => button.click(), 0);
 });
 """
-# The key is read from the box itself when the button fires, not from Gradio's copy of the box's value: that copy
-# follows the input event asynchronously. (Once in CI a click opened no article; this takes that race away.)
-KEY_JS = """(key, conv) => {
-  const box = document.querySelector("#kb-open-key textarea");
-  return [box ? box.value : key, conv];
-}"""
+# The button sends the key the link set, not Gradio's copy of the box's value: that copy follows the input event
+# asynchronously (once in CI a click opened no article). The box stays the input of the /source API.
+KEY_JS = "(key, conv) => [window.kbOpenKey || key, conv]"
 SCROLL_JS = """() => { setTimeout(() => {
   const mark = document.querySelector("#kb-source-view mark");
   if (mark) mark.scrollIntoView({block: "center"});
