@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.dataset import load  # noqa: E402
 from bench.judge import answer_correct, covers  # noqa: E402
 from kb.answer.features import NAMES, REFUSAL_ONLY  # noqa: E402
-from kb.answer.reader import Scored, compose, score_parts  # noqa: E402
+from kb.answer.reader import Scored, _passes, compose, score_parts  # noqa: E402
 from kb.answer.scorer import MODEL_FILE, REFUSAL_NAMES, Linear, Scorer  # noqa: E402
 from kb.library import KnowledgeBase  # noqa: E402
 from kb.settings import load_settings  # noqa: E402
@@ -132,18 +132,30 @@ def rescore(asked: list[Asked], model: Linear) -> None:
                           key=lambda s: (-s.p, s.cand.hit_index, s.cand.start)) for scored in a.parts]
 
 
-def refusal_rows_oof(asked: list[Asked], label: str = "answerable"):
-    """One row per part: the best quote's (out-of-fold) logit and features; 1 when the question is answerable
-    (label "answerable") or when that quote answers the part correctly (label "correct")."""
-    xs, ys = [], []
-    for a in asked:
+def judged(scored: list, min_support: float | None):
+    """The candidate whose answerability is judged: the best one, or (min_support given) the best that passes the
+    named refusal reasons, as compose takes it; None when none passes (compose then refuses whatever the model)."""
+    if min_support is None:
+        return scored[0] if scored else None
+    return next((s for s in scored if _passes(s.x, min_support)), None)
+
+
+def refusal_rows_oof(asked: list[Asked], label: str = "answerable", min_support: float | None = None, folds: int = 5):
+    """One row per part with a judged candidate: its (out-of-fold) logit and features; 1 when the question is
+    answerable (label "answerable") or when that quote answers the part correctly (label "correct"). Also each
+    row's fold (its question's, as in cross-fitting)."""
+    xs, ys, fold = [], [], []
+    for i, a in enumerate(asked):
         for scored, judge in zip(a.parts, a.judges):
-            if scored:
-                p = min(max(scored[0].p, 1e-12), 1 - 1e-12)
-                xs.append([float(np.log(p / (1 - p))), *scored[0].x])
-                ok = bool(a.item["evidence"])
-                ys.append(ok and (label == "answerable" or bool(judge(scored[0].cand.text))))
-    return np.array(xs, float), np.array(ys, float)
+            best = judged(scored, min_support)
+            if best is None:
+                continue
+            p = min(max(best.p, 1e-12), 1 - 1e-12)
+            xs.append([float(np.log(p / (1 - p))), *best.x])
+            ok = bool(a.item["evidence"])
+            ys.append(ok and (label == "answerable" or bool(judge(best.cand.text))))
+            fold.append(i % folds)
+    return np.array(xs, float), np.array(ys, float), np.array(fold)
 
 
 def linear(names, x, y, c) -> Linear:
@@ -187,11 +199,10 @@ def judge_answers(asked: list[Asked], scorers: list[Scorer], threshold: float, m
             "refused_answerable": refused_ans / max(n_ans, 1)}
 
 
-def calibrate(asked: list[Asked], candidate: Linear, rx, ry, c: float, max_refused: float, min_support: float,
-              folds: int = 5) -> float:
+def calibrate(asked: list[Asked], candidate: Linear, rx, ry, part_fold, c: float, max_refused: float,
+              min_support: float, folds: int = 5) -> float:
     """The threshold, chosen on out-of-fold answers: each fold's questions are judged by a refusal model fit on
     the other folds, so the threshold is not chosen on questions the refusal model has seen."""
-    part_fold = question_folds(asked, folds)
     scorers = [Scorer(candidate, linear(REFUSAL_NAMES, rx[part_fold != f], ry[part_fold != f], c), 0.5)
                for f in range(folds)]
     print("| threshold | answerable correct | unanswerable refused | answerable refused |")
@@ -208,11 +219,6 @@ def calibrate(asked: list[Asked], candidate: Linear, rx, ry, c: float, max_refus
 
 # The project's own probe questions used for tuning (the probe_heldout_* files are never read here).
 PROBES = ("answerable", "unanswerable", "tune_answerable", "tune_unanswerable")
-
-
-def question_folds(asked: list[Asked], folds: int = 5) -> np.ndarray:
-    """The fold of each refusal row (one per part with candidates): its question's, as in cross-fitting."""
-    return np.array([i % folds for i, a in enumerate(asked) for scored in a.parts if scored])
 
 
 def choose_c(x: np.ndarray, y: np.ndarray, fold: np.ndarray, grid=(0.03, 0.1, 0.3, 1.0, 3.0)) -> float:
@@ -252,6 +258,9 @@ def main() -> None:
                         help="the candidate model weighs the refusal-only features too (tried and dropped)")
     parser.add_argument("--refusal-label", choices=["answerable", "correct"], default="answerable",
                         help="what the refusal model predicts: the question is answerable, or the best quote is right")
+    parser.add_argument("--refusal-rows", choices=["top", "passing"], default="top",
+                        help="the refusal model learns from the best quote, or from the quote compose judges (the best "
+                             "that passes the named refusal reasons; tried in the eleventh session, the check part lost)")
     parser.add_argument("--write", action="store_true", help=f"write {MODEL_FILE.name}")
     args = parser.parse_args()
     kb = KnowledgeBase(load_settings().replace(answerer="fitted"))
@@ -285,16 +294,17 @@ def main() -> None:
     for f in range(folds):
         model = fit_candidate(questions % folds != f)
         rescore([a for i, a in enumerate(asked) if i % folds == f], model)
-    rx, ry = refusal_rows_oof(asked, args.refusal_label)
+    rx, ry, row_fold = refusal_rows_oof(asked, args.refusal_label,
+                                        None if args.refusal_rows == "top" else kb.settings.answer_min_coverage)
     if args.refusal_c is None:
-        args.refusal_c = choose_c(rx, ry, question_folds(asked))
+        args.refusal_c = choose_c(rx, ry, row_fold)
     candidate = fit_candidate(np.ones(len(x), bool))
     refusal = linear(REFUSAL_NAMES, rx, ry, args.refusal_c)
     for title, model in (("candidate", candidate), ("refusal", refusal)):
         print(f"{title} model:")
         for name, w in sorted(zip(model.names, model.coef), key=lambda nw: -abs(nw[1]))[:12]:
             print(f"  {name:28s} {w:+.3f}")
-    threshold = calibrate(asked, candidate, rx, ry, args.refusal_c, args.max_refused, kb.settings.answer_min_coverage)
+    threshold = calibrate(asked, candidate, rx, ry, row_fold, args.refusal_c, args.max_refused, kb.settings.answer_min_coverage)
     print(f"threshold {threshold}")
     if args.write:
         model = Scorer(candidate, refusal, threshold).to_json()

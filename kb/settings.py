@@ -35,6 +35,11 @@ class Settings:
     # Chroma: empty URL = embedded PersistentClient under data_dir; else a `chroma run` server.
     chroma_url: str = ""
     collection: str = "kb_chunks"
+    # The dense index's search breadth (Chroma's HNSW ef_search, set on every open): Chroma's default of 100
+    # left the tail of a 40-candidate list varying between processes (its graph is rebuilt on load), so the same
+    # question could get another answer after a restart; at 512 a corpus of some thousand passages is searched
+    # all but exhaustively.
+    dense_search_ef: int = 512
 
     # Retrieval: candidates from each retriever, fused on chunk id by normalised scores ("score") or by
     # reciprocal rank ("rrf"); the fused score (scaled to [0, 1]) gets coverage_weight × the share of the

@@ -1,6 +1,7 @@
 """The Chroma side, through llama-index's ChromaVectorStore: embedded on disk by default, a server by URL."""
 from __future__ import annotations
 
+import logging
 import math
 import os
 import shutil
@@ -18,6 +19,8 @@ from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
 from .errors import KBError
 from .model import Filters
+
+log = logging.getLogger(__name__)
 
 
 def date_number(date: str) -> int:
@@ -98,10 +101,22 @@ class VectorIndex:
                 client = chromadb.PersistentClient(path=str(self._local_path()), settings=config)
             collection = client.get_or_create_collection(self.settings.collection,
                                                          metadata={"hnsw:space": "cosine"})
+            self._widen_search(collection)
         except Exception as err:
             raise KBError(self._unreachable(err)) from None
         self._client = client
         return ChromaVectorStore(chroma_collection=collection)
+
+    def _widen_search(self, collection) -> None:
+        """settings.dense_search_ef as the HNSW search breadth (a setting Chroma lets change after creation). A
+        store that refuses it is still searched, at its own breadth."""
+        hnsw = (collection.configuration or {}).get("hnsw")
+        if not hnsw or hnsw.get("ef_search") == self.settings.dense_search_ef:
+            return
+        try:
+            collection.modify(configuration={"hnsw": {"ef_search": self.settings.dense_search_ef}})
+        except Exception as err:  # noqa: BLE001 - any refusal leaves a working store
+            log.warning("Chroma did not take ef_search=%s: %s", self.settings.dense_search_ef, err)
 
     def _local_path(self) -> Path:
         """The embedded store's folder; for one this process cannot write (a read-only mount), a private copy:

@@ -10,7 +10,9 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+from urllib.parse import urlparse
 
+import chromadb
 import pytest
 
 from cli.main import main
@@ -105,6 +107,9 @@ def test_ingest_search_ask_remove_on_a_server(server_env, tmp_path, data_dir):
     assert [e.status for e in kb.ingest([folder])] == ["ok"] * 3
     assert _consistent(kb) and not (data_dir / "chroma").exists()        # nothing written to an embedded store
     assert kb.status().vector_store == f"Chroma 服务 {server_env.url}"
+    url = urlparse(server_env.url)              # the server's collection is searched at the configured breadth
+    collection = chromadb.HttpClient(host=url.hostname, port=url.port).get_collection(kb.settings.collection)
+    assert collection.configuration["hnsw"]["ef_search"] == kb.settings.dense_search_ef
 
     hits = kb.search("首次认定高企奖励多少？", top_k=3)
     assert hits and "20万元" in hits[0].text and hits[0].doc_id == "policy.txt"

@@ -198,3 +198,24 @@ def test_auto_answerer_is_fitted_only_with_the_embedder_it_was_fit_with(tmp_path
     assert KnowledgeBase(settings, embedder=HashEmbedding()).answerer_kind() == "rules"
     forced = load_settings(env={"KB_DATA_DIR": str(tmp_path / "data"), "KB_ANSWERER": "fitted"})
     assert KnowledgeBase(forced, embedder=HashEmbedding()).answerer_kind() == "fitted"
+
+
+@pytest.mark.integration
+def test_the_dense_index_is_searched_at_the_configured_breadth(tmp_path, data_dir, hash_embedder):
+    """Chroma's default ef_search let the tail of the dense list differ between processes; the store is opened
+    with settings.dense_search_ef, and an existing collection takes a changed value when reopened."""
+    import chromadb
+
+    def breadth():
+        client = chromadb.PersistentClient(path=str(kb.settings.chroma_dir))
+        return client.get_collection(kb.settings.collection).configuration["hnsw"]["ef_search"]
+
+    doc = tmp_path / "policy.txt"
+    doc.write_text("第一条 对首次认定的高新技术企业奖励20万元。", encoding="utf-8")
+    kb = _kb(data_dir, hash_embedder)
+    assert [e.status for e in kb.ingest([doc])] == ["ok"]
+    assert breadth() == kb.settings.dense_search_ef == 512
+    kb = KnowledgeBase(load_settings(env={"KB_DATA_DIR": str(data_dir), "KB_DENSE_SEARCH_EF": "300"}),
+                       embedder=hash_embedder)
+    assert kb.search("首次认定高企奖励多少？", top_k=1)[0].text.startswith("第一条")
+    assert breadth() == 300
