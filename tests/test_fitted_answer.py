@@ -349,3 +349,13 @@ def test_a_part_naming_a_source_is_read_from_that_source_only(tokenizer):
     assert named_source(SourceRef("某某日报", "news"), [spring, paper]) is None      # not among them: read all
     a = extractive_answer("青溪晚报那篇说示范区入驻企业多少家？", [spring, paper], tokenizer, lambda t: 3.0)
     assert a.answered and "150家" in a.text and "120家" not in a.text
+
+
+def test_what_a_part_asks_for_is_an_indicator_only_the_refusal_model_weighs(tokenizer):
+    a = ask(tokenizer, "青溪园的孵化器有多少家？青溪园的负责人是谁？",
+            "青溪园现有孵化器12家。", "青溪园负责人王青介绍了园区情况。")
+    for part, kind in zip(a.explain, ("count", "person")):
+        asks = {k: v for k, v in part.top[0].features if k.startswith("asks_")}
+        assert asks[f"asks_{kind}"] == 1.0 and sum(asks.values()) == 1.0
+    candidate = from_json(json.loads(MODEL_FILE.read_text(encoding="utf-8"))).candidate
+    assert all(w == 0.0 for n, w in zip(candidate.names, candidate.coef) if n.startswith("asks_"))

@@ -14,7 +14,7 @@ from ingest.chunking import split_sentences
 
 from ..retrieve import Hit
 from .candidates import Candidate
-from .kinds import holds_unit
+from .kinds import KINDS, OTHER, holds_unit
 from .qualifiers import clashes, holds_role, roles
 from .question import RELATIVE_YEAR, YEAR, Part, Question
 
@@ -241,13 +241,17 @@ FEATURES: tuple[tuple[str, Callable[[Part, Candidate, Env], float]], ...] = (
     ("opens_with_key_term", lambda p, c, e: float(p.terms.opens_with_key_term(c.text))),
     ("list_shape", lambda p, c, e: min(c.text.count("、"), 5) / 5 if p.kind.name == "list" else 0.0),
     ("definition_shape", lambda p, c, e: kind_held(p, c, e) if p.kind.name == "define" else 0.0),
-)
+) + tuple(
+    # What the part asks for, one indicator per answer kind: how often a question of a kind is one the documents
+    # cannot answer differs by kind (a figure asked is a near miss more often than a list); the same for every
+    # candidate of a part, so only the refusal model weighs them.
+    (f"asks_{kind.name}", lambda p, c, e, name=kind.name: float(p.kind.name == name)) for kind in (*KINDS, OTHER))
 # Each of these also as its distance to the part's best candidate: how a quote stands among the others.
 RELATIVE = ("part_coverage", "focus_coverage", "head_coverage", "fused_score", "kind_held", "dense_similarity",
             "slot_coverage")
 # Features that say why a part cannot be answered, not which quote answers it: only the refusal model weighs them.
 REFUSAL_ONLY = ("year_other_in_quote", "qualifier_clash", "qualifier_clash_passage", "stated_figures_only",
-                "figure_near_slot")
+                "figure_near_slot", *(f"asks_{kind.name}" for kind in (*KINDS, OTHER)))
 NAMES = tuple(name for name, _ in FEATURES) + tuple(f"{n}_gap" for n in RELATIVE)
 _RELATIVE_AT = tuple(NAMES.index(n) for n in RELATIVE)
 
