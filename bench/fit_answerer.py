@@ -140,7 +140,8 @@ def judged(scored: list, min_support: float | None):
     return next((s for s in scored if _passes(s.x, min_support)), None)
 
 
-def refusal_rows_oof(asked: list[Asked], label: str = "answerable", min_support: float | None = None, folds: int = 5):
+def refusal_rows_oof(asked: list[Asked], label: str = "answerable", min_support: float | None = None,
+                     folds: int = 5):
     """One row per part with a judged candidate: its (out-of-fold) logit and features; 1 when the question is
     answerable (label "answerable") or when that quote answers the part correctly (label "correct"). Also each
     row's fold (its question's, as in cross-fitting)."""
@@ -259,8 +260,9 @@ def main() -> None:
     parser.add_argument("--refusal-label", choices=["answerable", "correct"], default="answerable",
                         help="what the refusal model predicts: the question is answerable, or the best quote is right")
     parser.add_argument("--refusal-rows", choices=["top", "passing"], default="top",
-                        help="the refusal model learns from the best quote, or from the quote compose judges (the best "
-                             "that passes the named refusal reasons; tried in the eleventh session, the check part lost)")
+                        help="the refusal model learns from the best quote, or from the quote compose judges (the "
+                             "best that passes the named refusal reasons; tried in the eleventh session, the check "
+                             "part lost)")
     parser.add_argument("--write", action="store_true", help=f"write {MODEL_FILE.name}")
     args = parser.parse_args()
     kb = KnowledgeBase(load_settings().replace(answerer="fitted"))
@@ -304,7 +306,8 @@ def main() -> None:
         print(f"{title} model:")
         for name, w in sorted(zip(model.names, model.coef), key=lambda nw: -abs(nw[1]))[:12]:
             print(f"  {name:28s} {w:+.3f}")
-    threshold = calibrate(asked, candidate, rx, ry, row_fold, args.refusal_c, args.max_refused, kb.settings.answer_min_coverage)
+    threshold = calibrate(asked, candidate, rx, ry, row_fold, args.refusal_c, args.max_refused,
+                          kb.settings.answer_min_coverage)
     print(f"threshold {threshold}")
     if args.write:
         model = Scorer(candidate, refusal, threshold).to_json()
