@@ -1,7 +1,7 @@
 """原文查看: from a citation card, the whole article with the quote marked, the original PDF page with the quoted
 lines boxed, and the original file to download. The library does the work (kb.sources); this turns it into
 components. A card's 查看全文 link carries “turn:label” (1:2 = the second citation of the first answer; 1:r2 =
-the second related passage of a refusal); the page script puts it in a hidden box and clicks a hidden button."""
+the second related passage of a refusal); the page script keeps it and clicks a hidden button, which sends it."""
 from __future__ import annotations
 
 import html
@@ -23,17 +23,15 @@ document.addEventListener("click", (event) => {
   const link = event.target.closest && event.target.closest("a.src-open");
   if (!link) return;
   event.preventDefault();
-  const box = document.querySelector("#kb-open-key textarea");
   const button = document.querySelector("#kb-open-button");
-  if (!box || !button) return;
+  if (!button) return;
   window.kbOpenKey = link.dataset.open;
-  box.value = link.dataset.open;
-  box.dispatchEvent(new Event("input", {bubbles: true}));
   setTimeout(() => button.click(), 0);
 });
 """
-# The button sends the key the link set, not Gradio's copy of the box's value: that copy follows the input event
-# asynchronously (once in CI a click opened no article). The box stays the input of the /source API.
+# The button sends the key the link left in the page. Setting a hidden box's value instead raced Gradio's copy of
+# it, which follows the input event asynchronously (once in CI a click opened no article). The box is the input
+# of the /source API.
 KEY_JS = "(key, conv) => [window.kbOpenKey || key, conv]"
 SCROLL_JS = """() => { setTimeout(() => {
   const mark = document.querySelector("#kb-source-view mark");

@@ -199,6 +199,7 @@ def figure_near_slot(part, cand, env) -> float:
     return 1.0 / (1.0 + min(abs(f - s) for f in figures for s in spots) / 10)
 
 
+KIND_NAMES = tuple(kind.name for kind in (*KINDS, OTHER))
 FEATURES: tuple[tuple[str, Callable[[Part, Candidate, Env], float]], ...] = (
     ("part_coverage", lambda p, c, e: p.terms.coverage(c.text)),
     ("focus_coverage", lambda p, c, e: p.focus.coverage(c.text)),
@@ -245,13 +246,13 @@ FEATURES: tuple[tuple[str, Callable[[Part, Candidate, Env], float]], ...] = (
     # What the part asks for, one indicator per answer kind: how often a question of a kind is one the documents
     # cannot answer differs by kind (a figure asked is a near miss more often than a list); the same for every
     # candidate of a part, so only the refusal model weighs them.
-    (f"asks_{kind.name}", lambda p, c, e, name=kind.name: float(p.kind.name == name)) for kind in (*KINDS, OTHER))
+    (f"asks_{name}", lambda p, c, e, name=name: float(p.kind.name == name)) for name in KIND_NAMES)
 # Each of these also as its distance to the part's best candidate: how a quote stands among the others.
 RELATIVE = ("part_coverage", "focus_coverage", "head_coverage", "fused_score", "kind_held", "dense_similarity",
             "slot_coverage")
 # Features that say why a part cannot be answered, not which quote answers it: only the refusal model weighs them.
 REFUSAL_ONLY = ("year_other_in_quote", "qualifier_clash", "qualifier_clash_passage", "stated_figures_only",
-                "figure_near_slot", *(f"asks_{kind.name}" for kind in (*KINDS, OTHER)))
+                "figure_near_slot", *(f"asks_{name}" for name in KIND_NAMES))
 NAMES = tuple(name for name, _ in FEATURES) + tuple(f"{n}_gap" for n in RELATIVE)
 _RELATIVE_AT = tuple(NAMES.index(n) for n in RELATIVE)
 
