@@ -4,8 +4,8 @@
 
 For each breadth (KB_DENSE_SEARCH_EF, set on the store when a process opens it) two fresh processes, one after the
 other, rank the dense candidates and the evidence of every tuning question. The table counts the questions whose
-lists differ between the two processes and the mean time of a dense query (the store already open). The last process restores the
-configured breadth, so the data dir is left as the settings say.
+lists differ between the two processes and the mean time of a dense query (the store already open). A last
+process only opens the store, which puts back the configured breadth.
 """
 from __future__ import annotations
 
@@ -44,10 +44,8 @@ def dump(out: str) -> None:
     Path(out).write_text(json.dumps({"rows": rows, "ms": 1000 * spent / max(len(rows), 1)}), encoding="utf-8")
 
 
-def run(ef: int | None, out: Path) -> dict:
-    env = dict(os.environ)
-    if ef is not None:
-        env["KB_DENSE_SEARCH_EF"] = str(ef)
+def run(ef: int, out: Path) -> dict:
+    env = {**os.environ, "KB_DENSE_SEARCH_EF": str(ef)}
     subprocess.run([sys.executable, __file__, "--dump", str(out)], env=env, check=True)
     return json.loads(out.read_text(encoding="utf-8"))
 
@@ -56,9 +54,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--ef", type=int, nargs="+", default=[100, 512])
     parser.add_argument("--dump", help=argparse.SUPPRESS)
+    parser.add_argument("--reopen", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.dump:
         dump(args.dump)
+        return
+    if args.reopen:
+        from kb.library import KnowledgeBase
+        from kb.settings import load_settings
+        KnowledgeBase(load_settings()).vectors.store          # opening it sets the breadth
         return
     print("| ef_search | questions | dense lists differing | evidence differing | query ms (1st / 2nd process) |")
     print("|---|---|---|---|---|")
@@ -69,7 +73,7 @@ def main() -> None:
             dense = sum(a[q]["dense"] != b[q]["dense"] for q in a)
             evidence = sum(a[q]["evidence"] != b[q]["evidence"] for q in a)
             print(f"| {ef} | {len(a)} | {dense} | {evidence} | {first['ms']:.2f} / {second['ms']:.2f} |", flush=True)
-        run(None, Path(tmp) / "restore.json")
+    subprocess.run([sys.executable, __file__, "--reopen"], check=True)
 
 
 if __name__ == "__main__":

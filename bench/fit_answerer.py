@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.dataset import load  # noqa: E402
 from bench.judge import answer_correct, covers  # noqa: E402
 from kb.answer.features import NAMES, REFUSAL_ONLY  # noqa: E402
-from kb.answer.reader import Scored, _passes, compose, score_parts  # noqa: E402
+from kb.answer.reader import Scored, compose, first_passing, score_parts  # noqa: E402
 from kb.answer.scorer import MODEL_FILE, REFUSAL_NAMES, Linear, Scorer  # noqa: E402
 from kb.library import KnowledgeBase  # noqa: E402
 from kb.settings import load_settings  # noqa: E402
@@ -132,14 +132,6 @@ def rescore(asked: list[Asked], model: Linear) -> None:
                           key=lambda s: (-s.p, s.cand.hit_index, s.cand.start)) for scored in a.parts]
 
 
-def judged(scored: list, min_support: float | None):
-    """The candidate whose answerability is judged: the best one, or (min_support given) the best that passes the
-    named refusal reasons, as compose takes it; None when none passes (compose then refuses whatever the model)."""
-    if min_support is None:
-        return scored[0] if scored else None
-    return next((s for s in scored if _passes(s.x, min_support)), None)
-
-
 def refusal_rows_oof(asked: list[Asked], label: str = "answerable", min_support: float | None = None,
                      folds: int = 5):
     """One row per part with a judged candidate: its (out-of-fold) logit and features; 1 when the question is
@@ -148,7 +140,8 @@ def refusal_rows_oof(asked: list[Asked], label: str = "answerable", min_support:
     xs, ys, fold = [], [], []
     for i, a in enumerate(asked):
         for scored, judge in zip(a.parts, a.judges):
-            best = judged(scored, min_support)
+            # The best quote, or (min_support given) the one compose judges; none passing: compose refuses anyway.
+            best = (scored[0] if scored else None) if min_support is None else first_passing(scored, min_support)
             if best is None:
                 continue
             p = min(max(best.p, 1e-12), 1 - 1e-12)

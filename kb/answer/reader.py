@@ -168,6 +168,11 @@ def _passes(x, min_support: float) -> bool:
     return not x[_YEAR_MISSING] and not x[_KIND_MISSING] and x[_SUPPORT] >= min_support
 
 
+def first_passing(scored: list[Scored], min_support: float) -> Scored | None:
+    """The best candidate that passes the named refusal reasons: the one whose answerability is judged."""
+    return next((s for s in scored if _passes(s.x, min_support)), None)
+
+
 def _other_sources(scored: list[Scored], best: Scored, hits: list[Hit], scorer: Scorer, threshold: float,
                    min_support: float, limit: int = 2) -> list[Candidate]:
     """For a part that asks whether the sources agree: the best quote of each other article, where it passes
@@ -221,7 +226,7 @@ def compose(q: Question, per_part: list[list[Scored]], hits: list[Hit], scorer: 
     explains, confidence = [], []
     for part, scored in zip(q.parts, per_part):
         # A quote that fails a named refusal reason is never given (the next best quote that passes may be).
-        best = next((s for s in scored if _passes(s.x, min_support)), None)
+        best = first_passing(scored, min_support)
         if best is None and scored:
             best = scored[0]
             p = 0.0
