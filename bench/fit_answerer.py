@@ -152,6 +152,29 @@ def refusal_rows_oof(asked: list[Asked], label: str = "answerable", min_support:
     return np.array(xs, float), np.array(ys, float), np.array(fold)
 
 
+def fit_candidate_model(x: np.ndarray, y: np.ndarray, groups: np.ndarray, rows: np.ndarray, c: float,
+                        ranker: bool = True, rank_all: bool = False) -> Linear:
+    """The candidate model on the given rows. The refusal-only features (why a part cannot be answered) are left
+    out unless rank_all: their coefficients are 0, so they decide whether to answer, not which quote."""
+    ranked = np.array([rank_all or n not in REFUSAL_ONLY for n in NAMES])
+    xr = x[rows][:, ranked]
+    fit = fit_ranker(xr, y[rows], groups[rows], c) if ranker else fit_logistic(xr, y[rows], c)
+    mean, scale, coef, intercept = fit
+    full = [np.zeros(len(NAMES)), np.ones(len(NAMES)), np.zeros(len(NAMES))]
+    for arr, part in zip(full, (mean, scale, coef)):
+        arr[ranked] = part
+    return Linear(NAMES, *(tuple(a) for a in full), float(intercept))
+
+
+def cross_fit(asked: list[Asked], fit_candidate, questions: np.ndarray, folds: int = 5) -> None:
+    """Each question's candidates scored by a candidate model fit on the other folds (question i is in fold
+    i % folds), so the refusal model and the threshold see the candidate scores that unseen questions get, not
+    optimistic in-sample ones."""
+    for f in range(folds):
+        model = fit_candidate(questions % folds != f)
+        rescore([a for i, a in enumerate(asked) if i % folds == f], model)
+
+
 def linear(names, x, y, c) -> Linear:
     mean, scale, coef, intercept = fit_logistic(x, y, c)
     return Linear(tuple(names), tuple(mean), tuple(scale), tuple(coef), intercept)
@@ -215,7 +238,8 @@ def calibrate(asked: list[Asked], candidate: Linear, rx, ry, part_fold, c: float
 PROBES = ("answerable", "unanswerable", "tune_answerable", "tune_unanswerable")
 
 
-def choose_c(x: np.ndarray, y: np.ndarray, fold: np.ndarray, grid=(0.03, 0.1, 0.3, 1.0, 3.0)) -> float:
+def choose_c(x: np.ndarray, y: np.ndarray, fold: np.ndarray, grid=(0.03, 0.1, 0.3, 1.0, 3.0),
+             report: bool = True) -> float:
     """The L2 strength with the lowest out-of-fold log-loss."""
     folds = int(fold.max()) + 1
     losses = []
@@ -228,7 +252,8 @@ def choose_c(x: np.ndarray, y: np.ndarray, fold: np.ndarray, grid=(0.03, 0.1, 0.
             yf = y[fold == f]
             loss -= float(np.sum(yf * np.log(p) + (1 - yf) * np.log(1 - p)))
         losses.append(loss / len(x))
-    print("refusal model, out-of-fold log-loss: " + ", ".join(f"c={c}: {l:.4f}" for c, l in zip(grid, losses)))
+    if report:
+        print("refusal model, out-of-fold log-loss: " + ", ".join(f"c={c}: {l:.4f}" for c, l in zip(grid, losses)))
     return grid[int(np.argmin(losses))]
 
 
@@ -268,27 +293,10 @@ def main() -> None:
     x, y, groups, questions = candidate_rows(asked, args.labels == "minimal")
     print(f"{len(items)} tuning questions, {len(x)} candidates, {int(y.sum())} positive")
 
-    # The refusal-only features (why a part cannot be answered) are left out of the candidate model: their
-    # coefficients there are 0, so they decide whether to answer, not which quote.
-    ranked = np.array([args.rank_all or n not in REFUSAL_ONLY for n in NAMES])
-
     def fit_candidate(rows):
-        xr = x[rows][:, ranked]
-        if args.ranker:
-            mean, scale, coef, intercept = fit_ranker(xr, y[rows], groups[rows], args.c)
-        else:
-            mean, scale, coef, intercept = fit_logistic(xr, y[rows], args.c)
-        full = [np.zeros(len(NAMES)), np.ones(len(NAMES)), np.zeros(len(NAMES))]
-        for arr, part in zip(full, (mean, scale, coef)):
-            arr[ranked] = part
-        return Linear(NAMES, *(tuple(a) for a in full), float(intercept))
+        return fit_candidate_model(x, y, groups, rows, args.c, args.ranker, args.rank_all)
 
-    # Cross-fitting: each question's candidates are scored by a model fit on the other folds, so the refusal
-    # model and the threshold see the candidate scores that unseen questions get, not optimistic in-sample ones.
-    folds = 5
-    for f in range(folds):
-        model = fit_candidate(questions % folds != f)
-        rescore([a for i, a in enumerate(asked) if i % folds == f], model)
+    cross_fit(asked, fit_candidate, questions)
     rx, ry, row_fold = refusal_rows_oof(asked, args.refusal_label,
                                         None if args.refusal_rows == "top" else kb.settings.answer_min_coverage)
     if args.refusal_c is None:
