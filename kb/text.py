@@ -143,6 +143,24 @@ class Tokenizer:
         return tuple((w.word, "nz" if w.flag == "x" and CJK.search(w.word) else w.flag)
                      for w in self._pos().cut(text))
 
+    # A word jieba's dictionary counts this often is everyday Chinese (时候 31521, 起来, 名字 5359), not a term of
+    # art (注册资本 3, 竣工 687) or a name. Set by reading the words that refusal messages named on the dev and probe
+    # questions; only the wording of refusal reasons depends on it, no answer.
+    EVERYDAY_FREQ = 3000
+
+    def everyday(self, word: str) -> bool:
+        """A word of everyday Chinese by jieba's dictionary frequency (see EVERYDAY_FREQ)."""
+        if not self._ready:
+            self._init()
+        return (self._jieba.FREQ.get(word) or 0) > self.EVERYDAY_FREQ
+
+    def made_up(self, word: str) -> bool:
+        """A word neither jieba's dictionary nor our vocabulary holds: its HMM joined the characters (能贷 of
+        能贷多少, a name it has not seen)."""
+        if not self._ready:
+            self._init()
+        return not self._jieba.FREQ.get(word)
+
     def slot(self, question: str, width: int = 2) -> list[str]:
         """The content words right beside the question word, of any part of speech: what the answer must sit next
         to in a sentence (占地[多少]亩 → 占地 亩, [哪一年]成立 → 成立, 股票代码是[多少] → 股票代码). Unlike

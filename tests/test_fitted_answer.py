@@ -37,6 +37,25 @@ def test_a_refusal_names_only_words_that_name_something(tokenizer):
     assert "注册资本" in part.naming and not {"那边", "到底"} & set(part.naming)
 
 
+@pytest.mark.parametrize("question, phrasing", [
+    ("青溪园什么时候建成？", "时候"), ("青溪实验室的主任叫什么名字？", "名字"), ("青溪园区的企业加起来有多少家？", "起来"),
+    ("青溪园单户企业最高能贷多少？", "能贷"), ("青溪园的巡查多久调度一次？", "多久"),
+])
+def test_a_refusal_names_no_word_of_how_the_question_asks(tokenizer, question, phrasing):
+    from kb.answer.question import analyse
+    part = analyse(question, tokenizer, lambda t: 6.0, 0.5).parts[0]
+    assert phrasing in part.rare      # rare in the corpus, but a refusal naming it would explain nothing
+    assert phrasing not in part.naming and phrasing not in part.asked
+    assert "青溪" in part.naming
+
+
+def test_what_is_asked_stays_nameable_when_it_is_an_everyday_word(tokenizer):
+    from kb.answer.question import analyse
+    assert analyse("青溪园的主任是谁？", tokenizer, lambda t: 6.0, 0.5).parts[0].asked == ("主任",)
+    part = analyse("青溪园的注册资本是多少？", tokenizer, lambda t: 6.0, 0.5).parts[0]
+    assert part.asked == ("注册资本",) and "注册资本" in part.naming     # once, not with its pieces 注册, 资本
+
+
 def test_a_year_is_not_a_count():
     count = kind_of("有多少家？").evidence
     assert not count.search("2019年，示范区正式获批。")

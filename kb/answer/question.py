@@ -18,6 +18,8 @@ _QUESTION_WORD = re.compile(r"什么|哪|多少|几|谁|怎么|怎样|如何|吗
 YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 RELATIVE_YEAR = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1}
 _LATIN = re.compile(r"[A-Za-z]")
+_HOW_MUCH = re.compile(r"^多[久长大高远重]$")
+_MODAL = re.compile(r"^[能可会要想该]")
 
 
 def is_chinese(question: str) -> bool:
@@ -74,6 +76,7 @@ class Part:
     source: SourceRef | None = None  # the source the part names (source_mention): its answer is read there
     unit: str = ""              # the unit a count is asked in (多少家 → 家), empty when none is named
     naming: tuple[str, ...] = ()  # the rare words that name something (_naming): what a refusal may say is absent
+    asked: tuple[str, ...] = ()   # the head's words less its phrasing: what a refusal may say the passage lacks
 
 
 @dataclass(frozen=True)
@@ -109,11 +112,35 @@ def _focus(text: str) -> str:
 
 def _naming(text: str, words: tuple[str, ...], tokenizer, idf) -> tuple[str, ...]:
     """Those of the words that name something, as the part reads (not a search-mode piece of a longer word, 年省
-    of 2020年省…, nor a pronoun or adverb such as 那边, 到底): a refusal saying “资料未提及‘那边’” explains nothing."""
+    of 2020年省…, nor a pronoun or adverb such as 那边, 到底): a refusal saying “资料未提及‘那边’” explains nothing.
+    Nor how the question asks (phrasing)."""
     tags = {w.lower(): flag for w, flag in tokenizer.tagged(text)}
     unseen = idf("\x00")
-    return tuple(w for w in words if (flag := tags.get(w)) is not None
+    return tuple(w for w in words if (flag := tags.get(w)) is not None and not _phrasing(w, tokenizer)
                  and (flag.startswith(_NAMING) or (flag.startswith("v") and idf(w) < unseen)))
+
+
+def _asking(word: str, tokenizer) -> bool:
+    """A question word (多久) or a modal verb the tagger joined to its verb (能贷 of 能贷多少)."""
+    return bool(_QUESTION_WORD.search(word) or _HOW_MUCH.match(word)
+                or (_MODAL.match(word) and tokenizer.made_up(word)))
+
+
+def _phrasing(word: str, tokenizer) -> bool:
+    """A word of how a question asks, not of what it asks about: a question word, a joined modal verb (_asking),
+    or an everyday word of its phrasing (什么时候, 叫什么名字, 加起来). A refusal naming it as what the documents lack
+    (“资料未提及‘时候’”) explains nothing."""
+    return _asking(word, tokenizer) or tokenizer.everyday(word)
+
+
+def _asked(head: list[str], text: str, tokenizer) -> tuple[str, ...]:
+    """The head's words a refusal may say the passage lacks. What is asked is often an everyday word (主任, 单位,
+    比例), so of the everyday words only those a question word governs are left out (什么时候, 叫什么名字)."""
+    def governed(w: str) -> bool:
+        return tokenizer.everyday(w) and re.search(rf"(?:什么|啥|哪个|哪)\s*{re.escape(w)}", text) is not None
+    words = [w for w in head if not governed(w) and not _asking(w, tokenizer)]
+    # Search-mode pieces of a longer head word (注册, 资本 of 注册资本) would repeat it in the message.
+    return tuple(w for w in words if not any(w != u and w in u for u in words))
 
 
 def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Question:
@@ -133,10 +160,12 @@ def analyse(question: str, tokenizer, idf, soft: float, max_parts: int = 3) -> Q
         # The subject carried into a later part: the earlier parts' words this one does not repeat.
         carried = [t for p in parts for t in p.terms.terms if t not in terms]
         kind = kind_of(text)
+        head_weights = weights(head)
         parts.append(Part(text, kind, weights(terms, soft), weights(tokenizer.query_terms(_focus(text))),
-                          weights(head), frozenset(YEAR.findall(text)), rare, weights(carried) if carried else None,
+                          head_weights, frozenset(YEAR.findall(text)), rare, weights(carried) if carried else None,
                           weights(tokenizer.slot(text), soft), source=source_mention(text),
                           unit=tokenizer.asked_unit(text, UNITS) if kind.name == "count" else "",
-                          naming=_naming(text, rare, tokenizer, idf)))
+                          naming=_naming(text, rare, tokenizer, idf),
+                          asked=_asked(head_weights.terms, text, tokenizer)))
     return Question(question, tuple(parts), weights(tokenizer.query_terms(asks), soft),
                     is_chinese(question))

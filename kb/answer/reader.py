@@ -129,8 +129,8 @@ def _reason(part: Part, best: Scored | None, hits: list[Hit], q_text: str) -> st
     absent = [w for w in part.naming if not part.terms.present(w, c.context)] if f["rare_absent_passage"] else []
     if absent:
         return f"资料未提及“{'、'.join(absent)}”"
-    if f["head_absent_passage"]:
-        return f"找到的段落未提及所问的“{''.join(part.head.terms)}”"
+    if f["head_absent_passage"] and part.asked:
+        return f"找到的段落未提及所问的“{''.join(part.asked)}”"
     if f["kind_missing"]:
         return f"找到的句子中没有所问的{part.kind.label}"
     return "找到的段落与问题相关度不足"
