@@ -10,6 +10,8 @@ held-out probe by the candidate model fit on all tuning questions. Two tables:
 - the refusal model refit on the rows with and without it (logistic regression, L2 strength chosen by out-of-fold
   log-loss): out-of-fold AUC on the tuning rows, AUC on the check and held-out rows, and the shares refused at
   probability 0.40.
+The last two rows refit with indicators of the question's closed-class words (chosen on the tuning rows), and
+with the rows of the tune2 near-miss probes added to training.
 It is a screen, not the fit: a signal that passes here is built into kb/answer/features.py and the answerer refit
 with fit_answerer.py; it is kept only if the check part's answers improve. The signals below were screened in the
 twelfth session; none was kept.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -85,9 +88,18 @@ def latent_missing(part, scored, asked, kb) -> float:
 SIGNALS = {fn.__name__: fn for fn in (known_absent_passage, figure_clause_gap, candidate_margin, latent_missing)}
 
 
-def rows(asked, signals, kb, folds: int = 5):
+@dataclass
+class Rows:
+    x: np.ndarray              # the refusal model's features: candidate logit, kb.answer.features
+    extra: np.ndarray          # the screened columns
+    y: np.ndarray              # 1: the question is answerable
+    fold: np.ndarray           # the question's fold (i % 5, as fit_answerer's); -1: always in training
+    questions: list[str]
+
+
+def rows(asked, signals, kb, folds: int = 5) -> Rows:
     """Refusal rows (best quote per part), the signals' values, labels and each row's fold."""
-    xs, extra, ys, fold = [], [], [], []
+    xs, extra, ys, fold, questions = [], [], [], [], []
     for i, a in enumerate(asked):
         for part, scored in zip(a.question.parts, a.parts):
             if not scored:
@@ -96,7 +108,31 @@ def rows(asked, signals, kb, folds: int = 5):
             extra.append([fn(part, scored, a, kb) for fn in signals])
             ys.append(bool(a.item["evidence"]))
             fold.append(i % folds)
-    return np.array(xs), np.array(extra).reshape(len(xs), len(signals)), np.array(ys, float), np.array(fold)
+            questions.append(a.item["question"])
+    return Rows(np.array(xs), np.array(extra).reshape(len(xs), len(signals)), np.array(ys, float), np.array(fold),
+                questions)
+
+
+# Closed-class parts of speech (jieba's tags): adverbs, pronouns, conjunctions, prepositions, particles,
+# classifiers — how a question is phrased, not what it names.
+_CLOSED_CLASS = ("d", "r", "c", "p", "u", "q")
+
+
+def add_question_words(sets: dict[str, Rows], kb, min_questions: int = 4) -> tuple[list[int], int]:
+    """One indicator column per closed-class word in at least min_questions tuning questions (the vocabulary is
+    chosen on the tuning rows only): the columns added to every set, and how many words."""
+    def words(question):
+        return {w.lower() for w, flag in kb.tokenizer.tagged(question) if flag.startswith(_CLOSED_CLASS)}
+    counts: dict[str, int] = {}
+    for question in set(sets["tune"].questions):
+        for w in words(question):
+            counts[w] = counts.get(w, 0) + 1
+    vocab = sorted(w for w, n in counts.items() if n >= min_questions)
+    first = sets["tune"].extra.shape[1]
+    for r in sets.values():
+        held = [words(q) for q in r.questions]
+        r.extra = np.hstack([r.extra, np.array([[float(w in h) for w in vocab] for h in held]).reshape(len(held), -1)])
+    return list(range(first, first + len(vocab))), len(vocab)
 
 
 def auc(score: np.ndarray, y: np.ndarray) -> float:
@@ -111,21 +147,25 @@ def _predict(model, x):
     return intercept + ((x - mean) / scale) @ coef
 
 
-def refit(tune, others, columns):
-    """The refusal model on the tuning rows' features plus the given signal columns: its out-of-fold AUC on the
-    tuning rows, and per other set its AUC and the shares refused at THRESHOLD (unanswerable, answerable)."""
-    x, extra, y, fold = tune
-    xx = np.hstack([x, extra[:, columns]])
+def refit(tune: Rows, others: list[Rows], columns: list[int], more: Rows | None = None):
+    """The refusal model on the tuning rows' features plus the given columns (and the rows `more`, always in
+    training): its out-of-fold AUC on the tuning rows, and per other set its AUC and the shares refused at
+    THRESHOLD (unanswerable, answerable)."""
+    train = [tune] + ([more] if more is not None else [])
+    xx = np.vstack([np.hstack([r.x, r.extra[:, columns]]) for r in train])
+    y = np.concatenate([r.y for r in train])
+    fold = np.concatenate([tune.fold] + ([np.full(len(more.y), -1)] if more is not None else []))
     c = fit.choose_c(xx, y, fold, report=False)
+    mine = np.arange(len(y)) < len(tune.y)
     oof = np.zeros(len(y))
     for f in range(int(fold.max()) + 1):
         oof[fold == f] = _predict(fit.fit_logistic(xx[fold != f], y[fold != f], c), xx[fold == f])
     model = fit.fit_logistic(xx, y, c)
     cut = _logit(THRESHOLD)
-    out = [auc(oof, y)]
-    for ox, oextra, oy, _ in others:
-        s = _predict(model, np.hstack([ox, oextra[:, columns]]))
-        out += [auc(s, oy), float(np.mean(s[oy == 0] < cut)), float(np.mean(s[oy == 1] < cut))]
+    out = [auc(oof[mine], y[mine])]
+    for r in others:
+        s = _predict(model, np.hstack([r.x, r.extra[:, columns]]))
+        out += [auc(s, r.y), float(np.mean(s[r.y == 0] < cut)), float(np.mean(s[r.y == 1] < cut))]
     return out
 
 
@@ -141,23 +181,28 @@ def main() -> None:
     fit.cross_fit(asked, lambda r: fit.fit_candidate_model(x, y, groups, r, 1.0), questions)
     full = fit.fit_candidate_model(x, y, groups, np.ones(len(x), bool), 1.0)
     sets = {"tune": rows(asked, signals, kb)}
-    for name, its in (("check", load(part="check")),
-                      ("held-out", load(tuple(HERE / f"probe_heldout_{n}.jsonl"
-                                              for n in ("answerable", "unanswerable"))))):
-        other = fit.gather(kb, its)
+    for name, files in (("check", None), ("held-out", ("heldout_answerable", "heldout_unanswerable")),
+                        ("tune2", ("tune2_answerable", "tune2_unanswerable"))):
+        other = fit.gather(kb, load(part="check") if files is None else load(tuple(HERE / f"probe_{n}.jsonl"
+                                                                                  for n in files)))
         fit.rescore(other, full)
         sets[name] = rows(other, signals, kb)
-    print(f"rows: {', '.join(f'{k} {len(v[2])} ({int((v[2] == 0).sum())} unanswerable)' for k, v in sets.items())}\n")
+    words, n_words = add_question_words(sets, kb)
+    print(f"rows: {', '.join(f'{k} {len(r.y)} ({int((r.y == 0).sum())} unanswerable)' for k, r in sets.items())}\n")
     print("| signal | AUC tune | AUC check | AUC held-out |\n|---|---|---|---|")
     for j, fn in enumerate(signals):     # a larger value says "refuse": its negation ranks answerable rows up
-        print(f"| {fn.__name__} | " + " | ".join(f"{auc(-s[1][:, j], s[2]):.3f}" for s in sets.values()) + " |")
+        print(f"| {fn.__name__} | " + " | ".join(f"{auc(-sets[k].extra[:, j], sets[k].y):.3f}"
+                                               for k in ("tune", "check", "held-out")) + " |")
     print(f"\nRefusal model refit (refused: share of rows below {THRESHOLD:.2f}, unanswerable / answerable)\n")
     print("| refusal features | out-of-fold AUC | check AUC | check refused | held-out AUC | held-out refused |")
     print("|---|---|---|---|---|---|")
     others = [sets["check"], sets["held-out"]]
-    variants = [("the committed features", [])] + [(f"+ {fn.__name__}", [j]) for j, fn in enumerate(signals)]
-    for label, columns in variants:
-        o, ca, cu, cr, ha, hu, hr = refit(sets["tune"], others, columns)
+    variants = ([("the committed features", [], None)]
+                + [(f"+ {fn.__name__}", [j], None) for j, fn in enumerate(signals)]
+                + [(f"+ question_words ({n_words} closed-class words)", words, None),
+                   ("+ the tune2 probes' rows in training", [], sets["tune2"])])
+    for label, columns, more in variants:
+        o, ca, cu, cr, ha, hu, hr = refit(sets["tune"], others, columns, more)
         print(f"| {label} | {o:.3f} | {ca:.3f} | {cu:.3f} / {cr:.3f} | {ha:.3f} | {hu:.3f} / {hr:.3f} |")
 
 
