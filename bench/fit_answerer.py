@@ -158,8 +158,8 @@ def fit_candidate_model(x: np.ndarray, y: np.ndarray, groups: np.ndarray, rows: 
     out unless rank_all: their coefficients are 0, so they decide whether to answer, not which quote."""
     ranked = np.array([rank_all or n not in REFUSAL_ONLY for n in NAMES])
     xr = x[rows][:, ranked]
-    fit = fit_ranker(xr, y[rows], groups[rows], c) if ranker else fit_logistic(xr, y[rows], c)
-    mean, scale, coef, intercept = fit
+    mean, scale, coef, intercept = (fit_ranker(xr, y[rows], groups[rows], c) if ranker
+                                    else fit_logistic(xr, y[rows], c))
     full = [np.zeros(len(NAMES)), np.ones(len(NAMES)), np.zeros(len(NAMES))]
     for arr, part in zip(full, (mean, scale, coef)):
         arr[ranked] = part

