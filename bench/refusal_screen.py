@@ -56,6 +56,17 @@ def figure_clause_gap(part, scored, asked, kb) -> float:
     return part.focus.coverage(text) - max(part.focus.coverage(c) for c in clauses)
 
 
+_FIGURE = re.compile(r"\d+(?:\.\d+)?")
+
+
+def stated_figure_quoted(part, scored, asked, kb) -> float:
+    """The quote holds a figure (not a year) the part itself states (全市6.42万名研发人员里…): it may report the
+    premise rather than the fact asked of it."""
+    def figures(text):
+        return {f for f in _FIGURE.findall(text) if not re.fullmatch(r"(?:19|20)\d\d", f)}
+    return float(bool(figures(part.text) & figures(scored[0].cand.text)))
+
+
 def _logit(p: float) -> float:
     p = min(max(p, 1e-9), 1 - 1e-9)
     return float(np.log(p / (1 - p)))
@@ -87,7 +98,8 @@ def latent_missing(part, scored, asked, kb) -> float:
     return sum(max(0.0, v - p.get(i, 0.0)) for i, v in q.items()) / (sum(q.values()) or 1.0)
 
 
-SIGNALS = {fn.__name__: fn for fn in (known_absent_passage, figure_clause_gap, candidate_margin, latent_missing)}
+SIGNALS = {fn.__name__: fn for fn in (known_absent_passage, figure_clause_gap, stated_figure_quoted, candidate_margin,
+                                      latent_missing)}
 
 
 @dataclass
