@@ -56,6 +56,13 @@ def test_what_is_asked_stays_nameable_when_it_is_an_everyday_word(tokenizer):
     assert part.asked == ("注册资本",) and "注册资本" in part.naming     # once, not with its pieces 注册, 资本
 
 
+def test_a_refusal_reason_says_what_is_missing_not_how_the_question_asked(tokenizer):
+    # Every word rare (IDF 6): 主任 and 名字 are words a refusal could name, yet only how the question asks.
+    a = extractive_answer("青溪实验室主任叫什么名字？", [hit("青溪实验室聚焦新材料研发，现有科研人员120人。")],
+                          tokenizer, lambda t: 6.0)
+    assert not a.answered and a.explain[0].reason == "找到的句子中没有所问的人名"
+
+
 def test_a_year_is_not_a_count():
     count = kind_of("有多少家？").evidence
     assert not count.search("2019年，示范区正式获批。")
