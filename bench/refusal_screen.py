@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import fit_answerer as fit  # noqa: E402
 from bench.dataset import load  # noqa: E402
+from kb.answer.features import figures  # noqa: E402
 from kb.library import KnowledgeBase  # noqa: E402
 from kb.settings import load_settings  # noqa: E402
 
@@ -56,14 +57,9 @@ def figure_clause_gap(part, scored, asked, kb) -> float:
     return part.focus.coverage(text) - max(part.focus.coverage(c) for c in clauses)
 
 
-_FIGURE = re.compile(r"\d+(?:\.\d+)?")
-
-
 def stated_figure_quoted(part, scored, asked, kb) -> float:
     """The quote holds a figure (not a year) the part itself states (全市6.42万名研发人员里…): it may report the
     premise rather than the fact asked of it."""
-    def figures(text):
-        return {f for f in _FIGURE.findall(text) if not re.fullmatch(r"(?:19|20)\d\d", f)}
     return float(bool(figures(part.text) & figures(scored[0].cand.text)))
 
 

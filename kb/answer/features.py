@@ -162,15 +162,16 @@ def year_other_in_quote(part, cand, env) -> float:
 FIGURE = re.compile(r"\d+(?:\.\d+)?")      # a number as written: 12 / 6.42
 
 
-def _figures(text: str) -> set[str]:
+def figures(text: str) -> set[str]:
+    """The figures of a text, years aside."""
     return {f for f in FIGURE.findall(text) if not YEAR.fullmatch(f)}
 
 
 def stated_figures_only(part, cand, env) -> float:
     """Every figure of the quote is one the question itself states (那9家…里，有多少…): the quote restates the
     premise, not the fact asked."""
-    asked = _figures(part.text)
-    quoted = _figures(cand.text)
+    asked = figures(part.text)
+    quoted = figures(cand.text)
     return float(bool(asked and quoted) and quoted <= asked)
 
 
