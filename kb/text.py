@@ -148,18 +148,20 @@ class Tokenizer:
     # questions; only the wording of refusal reasons depends on it, no answer.
     EVERYDAY_FREQ = 3000
 
-    def everyday(self, word: str) -> bool:
-        """A word of everyday Chinese by jieba's dictionary frequency (see EVERYDAY_FREQ)."""
+    def _dictionary_count(self, word: str) -> int:
+        """jieba's count of the word (our vocabulary's words included); 0 for one its HMM joined."""
         if not self._ready:
             self._init()
-        return (self._jieba.FREQ.get(word) or 0) > self.EVERYDAY_FREQ
+        return self._jieba.FREQ.get(word) or 0
+
+    def everyday(self, word: str) -> bool:
+        """A word of everyday Chinese by jieba's dictionary frequency (see EVERYDAY_FREQ)."""
+        return self._dictionary_count(word) > self.EVERYDAY_FREQ
 
     def made_up(self, word: str) -> bool:
         """A word neither jieba's dictionary nor our vocabulary holds: its HMM joined the characters (能贷 of
         能贷多少, a name it has not seen)."""
-        if not self._ready:
-            self._init()
-        return not self._jieba.FREQ.get(word)
+        return not self._dictionary_count(word)
 
     def slot(self, question: str, width: int = 2) -> list[str]:
         """The content words right beside the question word, of any part of speech: what the answer must sit next

@@ -193,11 +193,11 @@ def figure_near_slot(part, cand, env) -> float:
     if evidence is None:
         return 0.0
     text = cand.text.lower()
-    figures = [m.start() for m in evidence.finditer(text)]
+    facts = [m.start() for m in evidence.finditer(text)]
     spots = _spots([*part.slot.terms, *part.head.terms], part.terms.aliases, text)
-    if not figures or not spots:
+    if not facts or not spots:
         return 0.0
-    return 1.0 / (1.0 + min(abs(f - s) for f in figures for s in spots) / 10)
+    return 1.0 / (1.0 + min(abs(f - s) for f in facts for s in spots) / 10)
 
 
 KIND_NAMES = tuple(kind.name for kind in (*KINDS, OTHER))
